@@ -134,5 +134,5 @@ def test_interior_ministry_death_toll_series(gold_id: str, published: date, kill
     assert rows, gold_id
     for row in rows:
         assert split_article(SEEDS / row["article"])[0]["published"] == published
-        assert row["fatalities"] == killed
+        assert killed in row["fatalities"].split("|")
         assert row["location"] == "Kazakhstan"
