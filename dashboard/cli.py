@@ -1,0 +1,348 @@
+"""The ``protestmap`` command line: ingest, events, totals, export, geocode, serve, evaluate.
+
+Heavy modules (pandas, DuckDB, spaCy, the gazetteer) are imported inside the
+commands, so ``protestmap --help`` answers at once.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, datetime
+from enum import Enum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, Optional
+
+import typer
+
+from dashboard.errors import ProtestmapError
+
+if TYPE_CHECKING:
+    from dashboard.query import Filters
+    from dashboard.store import Store
+
+app = typer.Typer(
+    name="protestmap",
+    help="Turn news articles about unrest into coded, geocoded events; browse, count, export.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+Db = Annotated[Optional[Path], typer.Option(
+    "--db", help="DuckDB file (default: $PROTESTMAP_DB, else data/events.duckdb).",
+    show_default=False)]
+Json = Annotated[bool, typer.Option("--json", help="Print one JSON document (sorted keys, ISO dates).")]
+City = Annotated[Optional[list[str]], typer.Option("--city", help="Only events in this city (repeatable).")]
+Region = Annotated[Optional[list[str]], typer.Option("--region", help="Only events in this region, admin1 (repeatable).")]
+Type = Annotated[Optional[list[str]], typer.Option("--type", help="Only this ACLED event type (repeatable).")]
+Since = Annotated[Optional[datetime], typer.Option("--since", formats=["%Y-%m-%d"], help="Only events on or after this date.")]
+Until = Annotated[Optional[datetime], typer.Option("--until", formats=["%Y-%m-%d"], help="Only events on or before this date.")]
+Source = Annotated[Optional[list[str]], typer.Option("--source", help="Only events from this source (repeatable).")]
+Lang = Annotated[Optional[list[str]], typer.Option("--language", help="Only articles in this language: de, en, ru (repeatable).")]
+Search = Annotated[str, typer.Option("--search", help="Only events whose evidence or place contains this text.")]
+
+
+class Format(str, Enum):
+    csv = "csv"
+    geojson = "geojson"
+
+
+@contextmanager
+def _clean_errors() -> Iterator[None]:
+    try:
+        yield
+    except ProtestmapError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
+
+
+def _store(db: Path | None, *, must_exist: bool = True) -> Store:
+    from dashboard.store import Store, default_db_path
+
+    path = db or default_db_path()
+    if must_exist and not path.exists():
+        from dashboard.errors import StoreError
+
+        raise StoreError(f"{path}: no database there yet; run `protestmap ingest` first")
+    store = Store(path)
+    store.create_schema()
+    return store
+
+
+def _filters(city: list[str] | None, region: list[str] | None, type_: list[str] | None,
+             since: datetime | None, until: datetime | None, source: list[str] | None,
+             language: list[str] | None, search: str) -> Filters:
+    from dashboard.query import Filters
+
+    return Filters(
+        cities=tuple(city or ()), regions=tuple(region or ()), event_types=tuple(type_ or ()),
+        sources=tuple(source or ()), languages=tuple(language or ()),
+        since=since.date() if since else None, until=until.date() if until else None,
+        text=search,
+    )
+
+
+def _plain(value: Any) -> Any:
+    """JSON-able: ISO dates, None for missing values, plain ints and floats."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if hasattr(value, "item"):
+        return _plain(value.item())
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    try:
+        import pandas as pd
+
+        if pd.isna(value):
+            return None
+    except (TypeError, ValueError):
+        pass
+    return str(value)
+
+
+def _print_json(obj: Any) -> None:
+    typer.echo(json.dumps(_plain(obj), sort_keys=True, ensure_ascii=False, indent=2))
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Files (.txt .md .html .jsonl .csv) or folders.")],
+    db: Db = None,
+    published: Annotated[Optional[str], typer.Option(
+        "--published", help="Publication date (YYYY-MM-DD) for articles that state none.")] = None,
+    source: Annotated[Optional[str], typer.Option(
+        "--source", help="Source name for articles that state none.")] = None,
+    language: Annotated[Optional[str], typer.Option(
+        "--language", help="Language (de, en, ru) for articles that state none; "
+                           "otherwise it is detected.")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar and no summary.")] = False,
+) -> None:
+    """Read articles into the event database, extracting their events.
+
+    Front matter, HTML metadata and manifest fields win; --published, --source
+    and --language are only defaults for articles that do not say. Each bad file
+    is reported as one 'PATH: problem' line on stderr and the rest still go in;
+    the exit code is 1 when any file failed. Re-ingesting an article stores
+    nothing new. Articles above 10 MB are refused.
+    """
+    from dashboard.ingest import check_language, parse_published
+
+    with _clean_errors():
+        try:
+            day = parse_published(published, "--published")
+            lang = check_language(language, "--language") if language else None
+        except ProtestmapError as exc:
+            raise typer.BadParameter(str(exc).removeprefix("--published: ")
+                                     .removeprefix("--language: ")) from None
+        summary = _run_ingest(paths, _store(db, must_exist=False), day, source, lang, quiet)
+    if not quiet:
+        typer.echo(f"{summary.articles} articles read: {summary.added} added, "
+                   f"{summary.known} already stored, {summary.events} events, "
+                   f"{len(summary.errors)} failed ({summary.words:,} words in "
+                   f"{summary.seconds:.1f} s)")
+    if summary.errors:
+        raise typer.Exit(1)
+
+
+def _run_ingest(paths: list[Path], store: Store, published: date | None, source: str | None,
+                language: str | None, quiet: bool) -> Any:
+    from rich.console import Console
+
+    from dashboard.runner import ingest as run
+
+    console = Console(stderr=True, highlight=False, soft_wrap=True)
+
+    def report(message: str) -> None:
+        console.print(message, markup=False)
+
+    options = dict(published=published, source=source, language=language, on_error=report)
+    if quiet or not (sys.stdout.isatty() and sys.stderr.isatty()):
+        return run(paths, store, **options)
+    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+                  TimeElapsedColumn(), console=console, transient=True) as progress:
+        task = progress.add_task("starting", total=None)
+
+        def update(s: Any) -> None:
+            progress.update(task, description=f"{s.articles} articles, {s.events} events, "
+                                              f"{len(s.errors)} errors")
+
+        return run(paths, store, on_update=update, **options)
+
+
+@app.command()
+def events(db: Db = None, city: City = None, region: Region = None, type: Type = None,
+           since: Since = None, until: Until = None, source: Source = None,
+           language: Lang = None, search: Search = "", json_: Json = False) -> None:
+    """List the events that match the filters."""
+    from dashboard.query import filter_events
+
+    with _clean_errors():
+        df = filter_events(_store(db).events_frame(),
+                           _filters(city, region, type, since, until, source, language, search))
+    if json_:
+        _print_json(df.to_dict(orient="records"))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"{len(df)} events")
+    shown = ["event_date", "event_type", "sub_event_type", "location", "admin1", "kind",
+             "fatalities", "injuries", "arrests", "crowd_size", "source", "evidence"]
+    for col in shown:
+        table.add_column(col, overflow="fold", max_width=60 if col == "evidence" else None)
+    for row in df[shown].itertuples(index=False):
+        table.add_row(*("" if _plain(v) is None else str(_plain(v)) for v in row))
+    Console().print(table)
+
+
+@app.command()
+def totals(db: Db = None, city: City = None, region: Region = None, type: Type = None,
+           since: Since = None, until: Until = None, source: Source = None,
+           language: Lang = None, search: Search = "", json_: Json = False) -> None:
+    """Killed, injured and arrested by the counting rule, with how each was obtained."""
+    from dashboard import query
+
+    with _clean_errors():
+        result = query.totals(_store(db).events_frame(),
+                              _filters(city, region, type, since, until, source, language, search))
+    figures = _totals_figures(result)
+    if json_:
+        _print_json({**{k: v["value"] for k, v in figures.items()}, "details": figures})
+        return
+    for name, figure in figures.items():
+        value = "no figure" if figure["value"] is None else f"{figure['value']:,}"
+        typer.echo(f"{name}: {value}" + (f" ({figure['how']})" if figure.get("how") else ""))
+
+
+MEASURE_NAMES = {"killed": "fatalities", "injured": "injuries", "arrested": "arrests"}
+
+
+def _totals_figures(result: Any) -> dict[str, dict[str, Any]]:
+    """``{"killed": {...}, "injured": ..., "arrested": ...}`` from a ``query.Totals``."""
+    from dataclasses import asdict, is_dataclass
+
+    figures = {}
+    for name, measure in MEASURE_NAMES.items():
+        figure = _measure(result, measure)
+        detail = asdict(figure) if is_dataclass(figure) else dict(vars(figure))
+        figures[name] = {"value": detail.get("value"), **detail}
+    return figures
+
+
+def _measure(result: Any, measure: str) -> Any:
+    if hasattr(result, measure):
+        return getattr(result, measure)
+    return result[measure]
+
+
+@app.command()
+def export(out: Annotated[Path, typer.Option("--out", help="File to write.")],
+           format: Annotated[Format, typer.Option("--format", help="csv or geojson.")] = Format.csv,
+           db: Db = None, city: City = None, region: Region = None, type: Type = None,
+           since: Since = None, until: Until = None, source: Source = None,
+           language: Lang = None, search: Search = "") -> None:
+    """Write exactly the filtered events as CSV or GeoJSON, plus OUT.manifest.json."""
+    from dashboard import query
+
+    with _clean_errors():
+        store = _store(db)
+        f = _filters(city, region, type, since, until, source, language, search)
+        df = query.filter_events(store.events_frame(), f)
+        data = query.export_csv(df) if format is Format.csv else query.export_geojson(df)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_bytes(data)
+        manifest = query.manifest(f, len(df), store.versions())
+        Path(f"{out}.manifest.json").write_text(
+            json.dumps(_plain(manifest), sort_keys=True, ensure_ascii=False, indent=2) + "\n",
+            encoding="utf-8")
+    typer.echo(f"{len(df)} events written to {out} (manifest: {out}.manifest.json)")
+
+
+@app.command()
+def geocode(query: Annotated[str, typer.Argument(help="A place name, in any spelling the gazetteer knows.")],
+            json_: Json = False) -> None:
+    """Show the gazetteer's match for QUERY, or 'no match' (exit code 1)."""
+    from gazetteer import load_gazetteer
+
+    location = load_gazetteer().geocode(query)
+    if location is None:
+        if json_:
+            _print_json(None)
+        else:
+            typer.echo("no match")
+        raise typer.Exit(1)
+    raw = location.raw
+    found = {
+        "name": raw.get("name"), "latitude": location.latitude, "longitude": location.longitude,
+        "region": raw.get("admin1"), "country": raw.get("country_code"), "kind": raw.get("kind"),
+        "geo_precision": raw.get("geo_precision"),
+    }
+    if json_:
+        _print_json(found)
+    else:
+        for key, value in found.items():
+            typer.echo(f"{key}: {'' if value is None else value}")
+
+
+@app.command()
+def serve(db: Db = None,
+          port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 8501,
+          address: Annotated[str, typer.Option(
+              "--address", help="Address to bind; other machines can connect only if you "
+                                "choose a non-local one.")] = "127.0.0.1") -> None:
+    """Open the dashboard (Streamlit) on http://ADDRESS:PORT."""
+    from dashboard.store import default_db_path
+
+    app_path = Path(__file__).with_name("app.py")
+    env = {**os.environ, "PROTESTMAP_DB": str((db or default_db_path()).resolve())}
+    command = [sys.executable, "-m", "streamlit", "run", str(app_path),
+               "--server.port", str(port), "--server.address", address,
+               "--server.headless", "true", "--browser.gatherUsageStats", "false"]
+    try:
+        raise typer.Exit(subprocess.call(command, env=env))
+    except KeyboardInterrupt:
+        raise typer.Exit(0) from None
+
+
+@app.command()
+def evaluate(gold: Annotated[Path, typer.Argument(help="Gold CSV (see tests/data/GOLD-FORMAT.md).")],
+             articles: Annotated[list[Path], typer.Argument(help="The articles the gold codes.")],
+             json_: Json = False) -> None:
+    """Extract events from ARTICLES and score them against GOLD."""
+    from dashboard.evaluate import evaluate as score
+    from dashboard.extract import extract_many
+    from dashboard.ingest import read_articles
+
+    read, failed = [], False
+    for item in read_articles(articles):
+        if isinstance(item, ProtestmapError):
+            typer.echo(str(item), err=True)
+            failed = True
+        else:
+            read.append(item)
+    extracted = list(extract_many(read))
+    report = score(gold, [a for a, _ in extracted], [e for _, evs in extracted for e in evs])
+    if json_:
+        _print_json(report.as_dict())
+    else:
+        typer.echo(report.render())
+    if failed:
+        raise typer.Exit(1)

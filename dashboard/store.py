@@ -1,0 +1,377 @@
+"""The event database: DuckDB tables ``articles``, ``events``, ``review``, ``meta``.
+
+DuckDB lets one process write a file at a time, so every operation opens its
+own short connection (retrying while another process holds the lock) and
+closes it: concurrent ingests take turns batch by batch, and a dashboard
+reading the file waits at most one batch. Rows go in as Arrow tables, one
+transaction per batch; an article already stored is skipped, so re-ingesting
+is a no-op. Analyst corrections live in ``review`` and are applied on read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import random
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from functools import cache
+from importlib.util import find_spec
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+
+from dashboard.errors import BadInput, StoreError
+from dashboard.types import EVENT_COLUMNS, Article, Event
+
+SCHEMA_VERSION = 1
+DEFAULT_DB = Path("data/events.duckdb")
+LOCK_TIMEOUT = 120.0
+"""Seconds to wait for another process's write lock before giving up."""
+
+DATE_COLUMNS = frozenset({"event_date", "date_end"})
+INT_COLUMNS = frozenset({"time_precision", "geo_precision", "geonameid", "fatalities",
+                         "injuries", "arrests", "crowd_size", "sentence_index"})
+FLOAT_COLUMNS = frozenset({"latitude", "longitude"})
+REVIEWABLE = tuple(c for c in EVENT_COLUMNS if c not in ("event_id", "article_id"))
+ARTICLE_COLUMNS = ("article_id", "title", "published", "source", "url", "language", "path",
+                   "text", "n_words", "ingested_at")
+
+
+def _arrow_type(column: str) -> pa.DataType:
+    if column in DATE_COLUMNS:
+        return pa.date32()
+    if column in INT_COLUMNS:
+        return pa.int64()
+    if column in FLOAT_COLUMNS:
+        return pa.float64()
+    return pa.string()
+
+
+EVENT_SCHEMA = pa.schema([(c, _arrow_type(c)) for c in EVENT_COLUMNS])
+ARTICLE_SCHEMA = pa.schema([
+    ("article_id", pa.string()), ("title", pa.string()), ("published", pa.date32()),
+    ("source", pa.string()), ("url", pa.string()), ("language", pa.string()),
+    ("path", pa.string()), ("text", pa.string()), ("n_words", pa.int64()),
+    ("ingested_at", pa.timestamp("us")),
+])
+_SQL_TYPES = {pa.string(): "VARCHAR", pa.date32(): "DATE", pa.int64(): "BIGINT",
+              pa.float64(): "DOUBLE", pa.timestamp("us"): "TIMESTAMP"}
+
+
+def _ddl(table: str, schema: pa.Schema, key: str) -> str:
+    cols = ", ".join(f"{f.name} {_SQL_TYPES[f.type]}" + (" PRIMARY KEY" if f.name == key else "")
+                     for f in schema)
+    return f"CREATE TABLE IF NOT EXISTS {table} ({cols})"
+
+
+SCHEMA_SQL = (
+    "CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)",
+    _ddl("articles", ARTICLE_SCHEMA, "article_id"),
+    _ddl("events", EVENT_SCHEMA, "event_id"),
+    "CREATE SEQUENCE IF NOT EXISTS review_seq",
+    "CREATE TABLE IF NOT EXISTS review (review_id BIGINT DEFAULT nextval('review_seq'), "
+    "event_id VARCHAR NOT NULL, field VARCHAR NOT NULL, value VARCHAR, note VARCHAR, "
+    "created_at TIMESTAMP)",
+)
+
+
+def default_db_path() -> Path:
+    """``$PROTESTMAP_DB`` if set, else ``data/events.duckdb``.
+
+    >>> os.environ.pop("PROTESTMAP_DB", None) and None
+    >>> default_db_path()
+    PosixPath('data/events.duckdb')
+    """
+    return Path(os.environ.get("PROTESTMAP_DB") or DEFAULT_DB)
+
+
+def event_ids(article_id: str, events: Sequence[Event]) -> list[str]:
+    """Stable ids: hash of article, sentence, type, place and kind (numbered on a tie).
+
+    Re-extracting an article gives the same ids, so analyst reviews stay attached.
+
+    >>> from dashboard.types import Place
+    >>> e = Event(article_id="a1", event_date=None, event_type="Protests",
+    ...           sub_event_type="Peaceful protest", kind="incident",
+    ...           place=Place("Almaty", None, None), evidence="...")
+    >>> a, b = event_ids("a1", [e, e])
+    >>> a == event_ids("a1", [e])[0], a != b
+    (True, True)
+    """
+    seen: dict[str, int] = {}
+    ids = []
+    for e in events:
+        key = "\x1f".join((article_id, str(e.sentence_index), e.event_type, e.place.name, e.kind))
+        n = seen[key] = seen.get(key, -1) + 1
+        ids.append(hashlib.sha256(f"{key}\x1f{n}".encode()).hexdigest()[:24])
+    return ids
+
+
+@dataclass(frozen=True)
+class AddResult:
+    """What one ``Store.add`` stored."""
+
+    articles_added: int
+    articles_known: int
+    events_added: int
+
+
+class Store:
+    """The DuckDB event database at ``path`` (created with its schema on entry).
+
+    >>> import tempfile
+    >>> with Store(Path(tempfile.mkdtemp()) / "e.duckdb") as store:
+    ...     r = store.add([(Article(article_id="a1", text="Proteste.", language="de"), [])])
+    ...     (r.articles_added, len(store.articles_frame()), list(store.events_frame().columns[:2]))
+    (1, 1, ['event_id', 'article_id'])
+    """
+
+    def __init__(self, path: Path | str | None = None, *, lock_timeout: float = LOCK_TIMEOUT):
+        self.path = Path(path) if path is not None else default_db_path()
+        self.lock_timeout = lock_timeout
+
+    def __enter__(self) -> Store:
+        self.create_schema()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def create_schema(self) -> None:
+        """Create the tables if missing; refuse a database of another schema version."""
+        if self.path.exists():
+            with self._connect(read_only=True) as con:
+                if _schema_version(con) == SCHEMA_VERSION:
+                    return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self._connect() as con:
+            found = _schema_version(con)
+            if found not in (None, SCHEMA_VERSION):
+                raise StoreError(f"{self.path}: database has schema version {found}, this "
+                                 f"protestmap writes version {SCHEMA_VERSION}; use a new --db")
+            for statement in SCHEMA_SQL:
+                con.execute(statement)
+            con.execute("INSERT INTO meta VALUES ('schema_version', ?) ON CONFLICT DO NOTHING",
+                        [str(SCHEMA_VERSION)])
+
+    @contextmanager
+    def _connect(self, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+        deadline = time.monotonic() + self.lock_timeout
+        delay = 0.02
+        while True:
+            try:
+                con = duckdb.connect(str(self.path), read_only=read_only)
+                break
+            except duckdb.IOException as exc:
+                if "lock" not in str(exc).lower():
+                    raise StoreError(f"{self.path}: cannot open the database ({exc})") from None
+                if time.monotonic() >= deadline:
+                    raise StoreError(
+                        f"{self.path}: database is locked by another process; gave up after "
+                        f"{self.lock_timeout:.0f} s") from None
+                time.sleep(delay * (0.5 + random.random()))
+                delay = min(delay * 2, 0.5)
+            except duckdb.Error as exc:
+                raise StoreError(f"{self.path}: cannot open the database ({exc})") from None
+        try:
+            yield con
+        finally:
+            con.close()
+
+    def add(self, batch: Sequence[tuple[Article, list[Event]]]) -> AddResult:
+        """Store a batch of articles with their events in one transaction.
+
+        Articles already in the database (by ``article_id``) and their events are skipped.
+        """
+        unique = list({a.article_id: (a, evs) for a, evs in reversed(batch)}.values())[::-1]
+        if not unique:
+            return AddResult(0, 0, 0)
+        articles = _articles_table([a for a, _ in unique])
+        with self._connect() as con:
+            con.execute("BEGIN TRANSACTION")
+            try:
+                con.register("incoming", articles)
+                known = {r[0] for r in con.execute(
+                    "SELECT article_id FROM articles WHERE article_id IN "
+                    "(SELECT article_id FROM incoming)").fetchall()}
+                con.unregister("incoming")
+                fresh = [(a, evs) for a, evs in unique if a.article_id not in known]
+                events = _events_table(fresh)
+                self._insert(con, "articles", _articles_table([a for a, _ in fresh]))
+                self._insert(con, "events", events)
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+        return AddResult(len(fresh), len(known), events.num_rows)
+
+    def _insert(self, con: duckdb.DuckDBPyConnection, table: str, rows: pa.Table) -> None:
+        if rows.num_rows == 0:
+            return
+        con.register("new_rows", rows)
+        try:
+            con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM new_rows ON CONFLICT DO NOTHING")
+        finally:
+            con.unregister("new_rows")
+
+    def known_ids(self, ids: Sequence[str]) -> set[str]:
+        """Those of ``ids`` whose article is already stored."""
+        if not ids:
+            return set()
+        with self._connect(read_only=True) as con:
+            rows = con.execute("SELECT article_id FROM articles WHERE article_id IN "
+                               "(SELECT unnest(?::VARCHAR[]))", [list(ids)]).fetchall()
+        return {r[0] for r in rows}
+
+    def add_review(self, event_id: str, field: str, value: str | None, note: str = "") -> None:
+        """Record an analyst's correction of one field of one event (applied on read)."""
+        if field not in REVIEWABLE:
+            raise BadInput(f"review: field '{field}' cannot be corrected "
+                           f"(one of {', '.join(REVIEWABLE)})")
+        with self._connect() as con:
+            if not con.execute("SELECT 1 FROM events WHERE event_id = ?", [event_id]).fetchone():
+                raise BadInput(f"review: no event with id '{event_id}'")
+            con.execute("INSERT INTO review (event_id, field, value, note, created_at) "
+                        "VALUES (?, ?, ?, ?, ?)", [event_id, field, value, note, _now()])
+
+    def events_frame(self) -> pd.DataFrame:
+        """All events (``EVENT_COLUMNS`` + ``published``, ``title``), reviews applied.
+
+        Dates are datetime64, counts nullable Int64, coordinates float64.
+        """
+        cols = ", ".join(f"e.{c}" for c in EVENT_COLUMNS)
+        with self._connect(read_only=True) as con:
+            df = con.execute(
+                f"SELECT {cols}, a.published, a.title FROM events e "
+                "LEFT JOIN articles a USING (article_id) "
+                "ORDER BY e.event_date NULLS LAST, e.article_id, e.sentence_index, e.event_id"
+            ).df()
+            reviews = con.execute(
+                "SELECT event_id, field, value FROM review QUALIFY row_number() OVER "
+                "(PARTITION BY event_id, field ORDER BY created_at DESC, review_id DESC) = 1"
+            ).df()
+        return _apply_reviews(_typed(df), reviews)
+
+    def articles_frame(self, *, with_text: bool = False) -> pd.DataFrame:
+        """One row per article (the text itself only when asked for)."""
+        cols = [c for c in ARTICLE_COLUMNS if with_text or c != "text"]
+        with self._connect(read_only=True) as con:
+            df = con.execute(f"SELECT {', '.join(cols)} FROM articles "
+                             "ORDER BY published NULLS LAST, article_id").df()
+        df["published"] = pd.to_datetime(df["published"])
+        df["n_words"] = df["n_words"].astype("Int64")
+        return df
+
+    def versions(self) -> dict[str, Any]:
+        """Schema, data (articles, events, reviews and a digest) and gazetteer versions."""
+        with self._connect(read_only=True) as con:
+            n_articles, digest = con.execute(
+                "SELECT count(*), md5(coalesce(string_agg(article_id, ',' ORDER BY article_id),"
+                " '')) FROM articles").fetchone() or (0, "")
+            n_events = _count(con, "events")
+            n_reviews = _count(con, "review")
+        return {
+            "schema": SCHEMA_VERSION,
+            "articles": n_articles,
+            "events": n_events,
+            "reviews": n_reviews,
+            "data": f"{n_articles}-{n_reviews}-{digest[:12]}",
+            "gazetteer": gazetteer_version(),
+        }
+
+
+def _schema_version(con: duckdb.DuckDBPyConnection) -> int | None:
+    has_meta = con.execute("SELECT count(*) FROM information_schema.tables "
+                           "WHERE table_name = 'meta'").fetchone()
+    if not has_meta or not has_meta[0]:
+        return None
+    row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    return None if row is None else int(row[0])
+
+
+def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
+    row = con.execute(f"SELECT count(*) FROM {table}").fetchone()
+    return int(row[0]) if row else 0
+
+
+@cache
+def gazetteer_version() -> str:
+    """Digest of the gazetteer's data files (``"none"`` when it ships no data)."""
+    spec = find_spec("gazetteer")
+    roots = list(spec.submodule_search_locations or []) if spec else []
+    data = [p for root in roots for p in sorted((Path(root) / "data").glob("*")) if p.is_file()]
+    digest = hashlib.sha256()
+    for path in data:
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:12] if data else "none"
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def _articles_table(articles: Sequence[Article]) -> pa.Table:
+    now = _now()
+    return pa.Table.from_pylist([
+        {"article_id": a.article_id, "title": a.title, "published": a.published,
+         "source": a.source, "url": a.url, "language": a.language, "path": a.path,
+         "text": a.text, "n_words": len(a.text.split()), "ingested_at": now}
+        for a in articles
+    ], schema=ARTICLE_SCHEMA)
+
+
+def _events_table(batch: Sequence[tuple[Article, list[Event]]]) -> pa.Table:
+    rows = []
+    for article, events in batch:
+        for event_id, event in zip(event_ids(article.article_id, events), events):
+            row = event.to_row()
+            row["event_id"] = event_id
+            row["article_id"] = article.article_id
+            row["language"] = row["language"] or article.language
+            row["source"] = row["source"] or article.source
+            row["source_url"] = row["source_url"] or article.url
+            rows.append(row)
+    return pa.Table.from_pylist(rows, schema=EVENT_SCHEMA)
+
+
+def _typed(df: pd.DataFrame) -> pd.DataFrame:
+    for col in df.columns:
+        if col in DATE_COLUMNS or col == "published":
+            df[col] = pd.to_datetime(df[col])
+        elif col in INT_COLUMNS:
+            df[col] = df[col].astype("Int64")
+        elif col in FLOAT_COLUMNS:
+            df[col] = df[col].astype("float64")
+        else:
+            df[col] = df[col].astype("str")
+    return df
+
+
+def _apply_reviews(df: pd.DataFrame, reviews: pd.DataFrame) -> pd.DataFrame:
+    if reviews.empty or df.empty:
+        return df
+    position = pd.Series(range(len(df)), index=df["event_id"])
+    for field, group in reviews.groupby("field"):
+        if field not in REVIEWABLE:
+            continue
+        group = group[group["event_id"].isin(position.index)]
+        rows = position[group["event_id"]].to_numpy()
+        values = group["value"].replace("", None)
+        if field in DATE_COLUMNS:
+            cast: pd.Series = pd.to_datetime(values, errors="coerce")
+        elif field in INT_COLUMNS:
+            cast = pd.to_numeric(values, errors="coerce").astype("Int64")
+        elif field in FLOAT_COLUMNS:
+            cast = pd.to_numeric(values, errors="coerce").astype("float64")
+        else:
+            cast = values
+        df.iloc[rows, df.columns.get_loc(field)] = cast.to_numpy()
+    return df
