@@ -1,0 +1,290 @@
+"""The Streamlit page: widgets only; the logic is in ``dashboard.query`` and ``dashboard.ui_*``.
+
+Run with ``protestmap serve`` (or ``streamlit run dashboard/app.py``); the
+database is ``$PROTESTMAP_DB`` or ``dashboard.store.default_db_path()``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import query, ui_data, ui_map, ui_state, ui_table, ui_timeline
+from dashboard.store import default_db_path
+from dashboard.ui_format import format_figure, format_number, plain
+
+INLINE_DOWNLOAD_ROWS = 20_000
+PLAY_SECONDS = 1.0
+FILTER_FIELDS = {
+    "cities": "f_cities", "regions": "f_regions", "event_types": "f_types",
+    "sources": "f_sources", "languages": "f_languages", "geo_precision": "f_geo",
+}
+
+
+@st.cache_data(show_spinner="Loading events…", max_entries=4)
+def load_events(db_path: str, version: tuple[int, int]) -> pd.DataFrame:
+    """All events of the db at ``db_path``; ``version`` keys the cache to the file's state."""
+    return ui_data.read_events(Path(db_path))
+
+
+@st.cache_data(max_entries=4)
+def base_map(db_path: str, version: tuple[int, int]) -> tuple[Any, Any]:
+    """The outline and the camera, from the unfiltered data so reruns keep the view."""
+    outline = ui_map.load_outline()
+    return outline, ui_map.initial_view(load_events(db_path, version), outline)
+
+
+def main() -> None:
+    st.set_page_config(page_title="protestmap", page_icon="🗺️", layout="wide")
+    db = Path(default_db_path())
+    version = ui_data.db_version(db)
+    df_all = load_events(str(db), version)
+    sidebar_upload(db)
+    if df_all.empty:
+        empty_page(db)
+        return
+    span = ui_state.data_span(df_all)
+    side = sidebar_filters(df_all, span)
+    df_side = query.filter_events(df_all, side)
+    window = ui_timeline.brush_dates(st.session_state.get("timeline"))
+    play = play_state(span)
+    active = ui_state.narrow(ui_state.narrow(side, window), play)
+    df = df_side if active == side else query.filter_events(df_all, active)
+
+    st.title("protestmap")
+    st.caption(plain(f"{len(df_all):,} events in {df_all['article_id'].nunique():,} articles · "
+                     f"database {db}"))
+    counters(query.totals(df_all, active), df)
+    if df.empty:
+        st.info(no_rows_text(active, span))
+    map_col, time_col = st.columns([3, 2], gap="medium")
+    with time_col:
+        timeline(df_side, span, window)
+        play_controls(span)
+    with map_col:
+        selected = event_map(df, db, version)
+    table(df, selected)
+    downloads(df, active, db)
+
+
+def empty_page(db: Path) -> None:
+    st.title("protestmap")
+    st.info(
+        f"No events yet in {db}. Add articles with the command line, for example "
+        "`protestmap ingest seeds/`, or upload .txt, .md, .html or .jsonl files with "
+        "“Add articles” in the sidebar. Then this page shows the map, the timeline, the "
+        "counters and the table."
+    )
+
+
+def sidebar_filters(df_all: pd.DataFrame, span: tuple[date, date] | None) -> Any:
+    """The filter widgets, seeded from the URL on first load and written back to it."""
+    city_counts = query.city_counts(df_all).astype({"location": str})
+    counts = dict(zip(city_counts["location"], city_counts["events"]))
+    choices = {
+        "cities": city_counts["location"].tolist(),
+        "regions": ui_state.options(df_all, "admin1"),
+        "event_types": ui_state.options(df_all, "event_type"),
+        "sources": ui_state.options(df_all, "source"),
+        "languages": ui_state.options(df_all, "language"),
+        "geo_precision": [str(k) for k in ui_state.GEO_PRECISION_LABELS],
+    }
+    first, last = span or (date.today(), date.today())
+    if "f_loaded" not in st.session_state:
+        params = {k: st.query_params.get_all(k) for k in st.query_params}
+        from_url, dropped = ui_state.url_defaults(query.Filters.from_query_params(params), choices)
+        for name, key in FILTER_FIELDS.items():
+            st.session_state[key] = list(getattr(from_url, name))
+        st.session_state["f_dates"] = (from_url.since or first, from_url.until or last)
+        st.session_state["f_text"] = from_url.text
+        st.session_state["f_loaded"] = True
+        if dropped:
+            st.toast(plain("Not in the data, ignored: " + "; ".join(dropped)))
+    since, until = st.session_state["f_dates"] + (None,) * (2 - len(st.session_state["f_dates"]))
+    with st.sidebar:
+        st.header("Filters")
+        st.multiselect("City", choices["cities"], key="f_cities",
+                       format_func=lambda c: f"{c} ({counts.get(c, 0):,})")
+        st.multiselect("Region", choices["regions"], key="f_regions")
+        st.multiselect("Event type", choices["event_types"], key="f_types")
+        dates = st.date_input("Dates", key="f_dates", min_value=min(first, since or first),
+                              max_value=max(last, until or last))
+        st.multiselect("Source", choices["sources"], key="f_sources")
+        st.multiselect("Language", choices["languages"], key="f_languages")
+        text = st.text_input("Text in evidence", key="f_text")
+        st.multiselect("Place precision", [int(k) for k in choices["geo_precision"]], key="f_geo",
+                       format_func=lambda k: ui_state.GEO_PRECISION_LABELS[k])
+    lo = dates[0] if len(dates) > 0 else None
+    hi = dates[1] if len(dates) > 1 else None
+    filters = query.Filters(
+        cities=tuple(st.session_state["f_cities"]), regions=tuple(st.session_state["f_regions"]),
+        event_types=tuple(st.session_state["f_types"]), sources=tuple(st.session_state["f_sources"]),
+        languages=tuple(st.session_state["f_languages"]),
+        since=None if lo == first else lo, until=None if hi == last else hi,
+        text=text.strip(), geo_precision=tuple(int(k) for k in st.session_state["f_geo"]),
+    )
+    params = filters.to_query_params()
+    if params != {k: st.query_params.get_all(k) for k in st.query_params}:
+        st.query_params.from_dict(params)
+    return filters
+
+
+def play_state(span: tuple[date, date] | None) -> tuple[date | None, date | None] | None:
+    """The date window the play control asks for (``None`` when showing all days)."""
+    if span is None:
+        return None
+    if st.session_state.get("play_day") not in ui_state.days(*span):
+        st.session_state["play_day"] = span[1]
+    st.session_state.setdefault("play_mode", ui_state.PLAY_MODES[0])
+    return ui_state.play_window(st.session_state["play_day"], st.session_state["play_mode"])
+
+
+def play_controls(span: tuple[date, date] | None) -> None:
+    if span is None or span[0] == span[1]:
+        return
+    all_days = ui_state.days(*span)
+    st.select_slider("Day", options=all_days, key="play_day",
+                     format_func=lambda d: d.strftime("%d %b %Y"))
+    mode_col, button_col = st.columns([3, 1], vertical_alignment="bottom")
+    mode_col.radio("Show", ui_state.PLAY_MODES, key="play_mode", horizontal=True,
+                   label_visibility="collapsed")
+    playing = st.session_state.get("playing", False)
+    if button_col.button("⏸ stop" if playing else "▶ play", key="play_button"):
+        st.session_state["playing"] = not playing
+        if not playing and st.session_state["play_mode"] == ui_state.PLAY_MODES[0]:
+            st.session_state["play_mode"] = ui_state.PLAY_MODES[1]
+        st.rerun()
+    if playing:
+        st.session_state["play_fresh"] = True
+        play_ticker(all_days)
+
+
+@st.fragment(run_every=PLAY_SECONDS)
+def play_ticker(all_days: list[date]) -> None:
+    """Every ``PLAY_SECONDS`` while playing: step one day and rerun the whole page."""
+    if st.session_state.pop("play_fresh", False):
+        return
+    if st.session_state.get("playing"):
+        st.session_state["play_day"] = ui_state.next_day(st.session_state["play_day"], all_days)
+        st.rerun(scope="app")
+
+
+def counters(totals: Any, df: pd.DataFrame) -> None:
+    cols = st.columns(5)
+    for col, (label, fig) in zip(cols[:3], (("Killed", totals.killed), ("Injured", totals.injured),
+                                            ("Arrested", totals.arrested))):
+        col.metric(label, format_figure(fig), help=plain(fig.method), border=True)
+        col.caption(plain(fig.method))
+    incidents = int(totals.events)
+    cols[3].metric("Events", format_number(len(df)), border=True,
+                   help=plain(f"{incidents:,} incidents and {len(df) - incidents:,} authority tallies"))
+    cols[3].caption(plain(f"{incidents:,} incidents, {len(df) - incidents:,} tallies"))
+    crowd = totals.largest_crowd
+    cols[4].metric("Largest crowd", format_figure(crowd) if crowd.high else "—",
+                   help=plain(crowd.method), border=True)
+    cols[4].caption(plain(crowd.method))
+
+
+def no_rows_text(f: Any, span: tuple[date, date] | None) -> str:
+    covered = f"{span[0]:%d %b %Y} – {span[1]:%d %b %Y}" if span else "no dates"
+    return ("No events match these filters, so every counter is zero. The data covers "
+            f"{covered}; widen the dates or remove a filter in the sidebar.")
+
+
+def timeline(df_side: pd.DataFrame, span: tuple[date, date] | None,
+             window: tuple[date, date] | None) -> None:
+    st.subheader("Timeline")
+    if span is None:
+        st.caption("No dated events.")
+        return
+    bins = query.timeline_bins(df_side)
+    st.altair_chart(ui_timeline.timeline_chart(bins, first=span[0], last=span[1]),
+                    key="timeline", on_select="rerun", selection_mode=ui_timeline.BRUSH,
+                    width="stretch")
+    if window:
+        st.caption(f"Brushed {window[0]:%d %b} – {window[1]:%d %b %Y}: map, table and counters "
+                   "show only these days. Click the chart outside the brush to clear it.")
+    else:
+        st.caption("Drag across days to narrow the map, table and counters. Events spanning "
+                   "several days are counted on each day.")
+
+
+def event_map(df: pd.DataFrame, db: Path, version: tuple[int, int]) -> pd.Series:
+    """Draw the map; return which rows of ``df`` are selected by a click on it."""
+    outline, view = base_map(str(db), version)
+    incidents = df[df["kind"] != "tally"]
+    points = ui_map.place_points(incidents)
+    c1, c2 = st.columns(2)
+    hexagons = c1.toggle("Density (hexagons)", key="map_hexagons")
+    online = c2.checkbox("Online basemap", key="map_online",
+                         help="Fetch map tiles from CARTO; off by default so the map works offline.")
+    state = st.pydeck_chart(
+        ui_map.build_deck(points, view=view, outline=outline, hexagons=hexagons, online=online),
+        key="map", on_select="rerun", selection_mode="multi-object", height=460,
+    )
+    types = sorted(incidents["event_type"].dropna().astype(str).unique())
+    st.markdown(ui_map.legend_html(types), unsafe_allow_html=True)
+    st.caption(
+        "One dot per place: events at the same place are combined (the tooltip gives the count); "
+        "dot size grows with people killed and injured, colour is the most frequent type there. "
+        "Country-wide authority tallies are in the counters and the table, not on the map."
+        + ("" if outline else " No country outline found in gazetteer/data/.")
+    )
+    return ui_map.selected_mask(df, state)
+
+
+def table(df: pd.DataFrame, selected: pd.Series) -> None:
+    n_selected = int(selected.sum())
+    st.subheader("Events")
+    if n_selected:
+        st.caption(f"{n_selected:,} events selected on the map are listed first and ticked.")
+    rows = ui_table.table_frame(df, selected)
+    if len(df) > len(rows):
+        st.caption(f"Showing the first {len(rows):,} of {len(df):,} events; the downloads have all.")
+    st.dataframe(rows, hide_index=True, column_config=ui_table.column_config(), width="stretch")
+
+
+def downloads(df: pd.DataFrame, f: Any, db: Path) -> None:
+    c1, c2, _ = st.columns([1, 1, 4])
+    inline = len(df) <= INLINE_DOWNLOAD_ROWS
+    c1.download_button(
+        "Download CSV", query.export_csv(df) if inline else lambda: query.export_csv(df),
+        file_name="protestmap-events.csv", mime="text/csv", key="dl_csv")
+    c2.download_button(
+        "Download GeoJSON", query.export_geojson(df) if inline else lambda: query.export_geojson(df),
+        file_name="protestmap-events.geojson", mime="application/geo+json", key="dl_geojson")
+
+
+def sidebar_upload(db: Path) -> None:
+    with st.sidebar.expander("Add articles"):
+        files = st.file_uploader(
+            "Articles", type=list(ui_data.UPLOAD_TYPES), accept_multiple_files=True,
+            max_upload_size=ui_data.UPLOAD_LIMIT_MB, key=f"upload_{st.session_state.get('uploads', 0)}",
+            help=f".txt/.md (optional YAML front matter), .html, .jsonl; up to "
+                 f"{ui_data.UPLOAD_LIMIT_MB} MB each.")
+        if files and st.button("Add to the database", key="upload_add"):
+            with st.spinner("Reading and coding articles…"):
+                report = ui_data.add_uploads(files, db)
+            st.session_state["upload_report"] = report
+            st.session_state["uploads"] = st.session_state.get("uploads", 0) + 1
+            load_events.clear()
+            base_map.clear()
+            st.rerun()
+        report = st.session_state.get("upload_report")
+        if report is not None:
+            for line in report.errors:
+                st.error(plain(line))
+            st.success(report.summary())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,56 @@
+"""Text for the dashboard: counter values and markdown-safe plain text.
+
+Pure functions, no Streamlit import, so they are tested on their own.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Protocol
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&])")
+
+
+class FigureLike(Protocol):
+    value: int
+    low: int
+    high: int
+    qualifier: str
+
+
+def format_number(n: int | float | None) -> str:
+    """A count with thousands separators; ``None`` as an em dash.
+
+    >>> format_number(3000), format_number(None)
+    ('3,000', '—')
+    """
+    if n is None:
+        return "—"
+    return f"{int(n):,}"
+
+
+def format_figure(fig: FigureLike) -> str:
+    """A counter's value: a range when sources disagree, ``+`` for "at least".
+
+    >>> from types import SimpleNamespace as F
+    >>> format_figure(F(value=3000, low=3000, high=3000, qualifier="at least"))
+    '3,000+'
+    >>> format_figure(F(value=164, low=26, high=164, qualifier="exact"))
+    '26–164'
+    >>> format_figure(F(value=12, low=12, high=12, qualifier="vague"))
+    '~12'
+    """
+    low, high = int(fig.low), int(fig.high)
+    text = f"{low:,}–{high:,}" if low != high else format_number(fig.value)
+    prefix = {"about": "~", "vague": "~", "up to": "≤"}.get(fig.qualifier, "")
+    suffix = "+" if fig.qualifier == "at least" else ""
+    return f"{prefix}{text}{suffix}"
+
+
+def plain(text: Any) -> str:
+    """Escape markdown so that ``st.caption``/``help`` show ``text`` literally.
+
+    >>> plain("[x](javascript:alert(1)) <img src=x>")
+    '\\\\[x\\\\]\\\\(javascript\\\\:alert\\\\(1\\\\)\\\\) \\\\<img src=x\\\\>'
+    """
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text)).replace("\n", " ")

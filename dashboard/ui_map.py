@@ -1,0 +1,292 @@
+"""The map: events aggregated per place, coloured by type, on an offline outline.
+
+``build_deck`` returns a ``pydeck.Deck`` that fetches nothing from the network
+unless ``online=True``: the base layer is the country outline shipped with the
+gazetteer (``gazetteer/data/*.geojson``) and ``map_provider=None``.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+from collections.abc import Iterable
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pydeck as pdk
+
+OUTLINE_DIR = Path(__file__).resolve().parent.parent / "gazetteer" / "data"
+POINTS_LAYER = "events"
+HEXAGON_LAYER = "events-hexagon"
+OUTLINE_LAYER = "outline"
+LABELS_LAYER = "region-labels"
+
+TYPE_COLORS: dict[str, tuple[int, int, int]] = {
+    "Protests": (0, 114, 178),
+    "Riots": (230, 159, 0),
+    "Violence against civilians": (213, 94, 0),
+    "Battles": (204, 121, 167),
+    "Explosions/Remote violence": (86, 180, 233),
+    "Strategic developments": (0, 158, 115),
+}
+OTHER_COLOR = (120, 120, 120)
+EVIDENCE_CHARS = 280
+TOOLTIP = {
+    "html": (
+        "<b>{place}</b> · {n_events}<br/>{dates}<br/>{types}<br/>{counts}"
+        "<hr style='margin:4px 0'/><i>{evidence}</i>"
+    ),
+    "style": {"maxWidth": "420px", "whiteSpace": "normal", "fontSize": "12px"},
+}
+"""Streamlit escapes every ``{field}`` value itself: the data must not be escaped again."""
+
+
+def type_color(event_type: str) -> tuple[int, int, int]:
+    """The colour of an event type on the map, the timeline and the legend.
+
+    >>> type_color("Riots"), type_color("something new")
+    ((230, 159, 0), (120, 120, 120))
+    """
+    return TYPE_COLORS.get(event_type, OTHER_COLOR)
+
+
+def hex_color(rgb: Iterable[int]) -> str:
+    """``(230, 159, 0)`` -> ``'#e69f00'``.
+
+    >>> hex_color((230, 159, 0))
+    '#e69f00'
+    """
+    return "#" + "".join(f"{int(c):02x}" for c in rgb)
+
+
+def legend_html(event_types: Iterable[str]) -> str:
+    """A one-line legend (coloured dots and escaped type names).
+
+    >>> legend_html(["Riots", "<b>x</b>"])
+    '<span style="color:#e69f00">●</span> Riots &nbsp; <span style="color:#787878">●</span> &lt;b&gt;x&lt;/b&gt;'
+    """
+    return " &nbsp; ".join(
+        f'<span style="color:{hex_color(type_color(t))}">●</span> {html.escape(t)}'
+        for t in event_types
+    )
+
+
+@lru_cache(maxsize=4)
+def load_outline(directory: Path = OUTLINE_DIR) -> dict[str, Any] | None:
+    """The country outline (and regions, if shipped) as one GeoJSON FeatureCollection.
+
+    Reads every ``*.geojson`` in ``directory``; ``None`` when there is none.
+    """
+    features: list[dict[str, Any]] = []
+    for path in sorted(directory.glob("*.geojson")):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        features.extend(data.get("features", [data] if data.get("type") == "Feature" else []))
+    return {"type": "FeatureCollection", "features": features} if features else None
+
+
+def split_outline(outline: dict[str, Any] | None) -> tuple[dict[str, Any], pd.DataFrame]:
+    """Areas (for the base layer) and named label points (regions) of the outline data.
+
+    >>> shapes, labels = split_outline({"features": [
+    ...     {"geometry": {"type": "Polygon", "coordinates": []}, "properties": {}},
+    ...     {"geometry": {"type": "Point", "coordinates": [76.9, 43.2]},
+    ...      "properties": {"name": "Almaty City"}}]})
+    >>> len(shapes["features"]), labels.to_dict("records")
+    (1, [{'name': 'Almaty City', 'lon': 76.9, 'lat': 43.2}])
+    """
+    areas, points = [], []
+    for feature in (outline or {}).get("features", []):
+        geometry = feature.get("geometry") or {}
+        if geometry.get("type") in ("Polygon", "MultiPolygon"):
+            areas.append(feature)
+        elif geometry.get("type") == "Point" and (feature.get("properties") or {}).get("name"):
+            lon, lat = geometry["coordinates"][:2]
+            points.append({"name": str(feature["properties"]["name"]), "lon": lon, "lat": lat})
+    return ({"type": "FeatureCollection", "features": areas},
+            pd.DataFrame(points, columns=["name", "lon", "lat"]))
+
+
+def _coords(geometry: dict[str, Any]) -> Iterable[tuple[float, float]]:
+    stack: list[Any] = [geometry.get("coordinates", [])]
+    while stack:
+        item = stack.pop()
+        if item and isinstance(item[0], (int, float)):
+            yield float(item[0]), float(item[1])
+        else:
+            stack.extend(item)
+
+
+def bounds(df: pd.DataFrame, outline: dict[str, Any] | None) -> tuple[float, float, float, float] | None:
+    """(west, south, east, north) around the outline and every located event."""
+    lons: list[float] = []
+    lats: list[float] = []
+    for feature in (outline or {}).get("features", []):
+        for lon, lat in _coords(feature.get("geometry") or {}):
+            lons.append(lon)
+            lats.append(lat)
+    located = df.dropna(subset=["latitude", "longitude"]) if len(df) else df
+    if len(located):
+        lons += [float(located["longitude"].min()), float(located["longitude"].max())]
+        lats += [float(located["latitude"].min()), float(located["latitude"].max())]
+    if not lons:
+        return None
+    return min(lons), min(lats), max(lons), max(lats)
+
+
+def initial_view(df_all: pd.DataFrame, outline: dict[str, Any] | None, width_px: int = 680,
+                 height_px: int = 460) -> pdk.ViewState:
+    """A camera that shows the whole unfiltered data and the outline.
+
+    Computed from the unfiltered frame so that it stays the same on every rerun.
+
+    >>> v = initial_view(pd.DataFrame({"latitude": [43.2, 51.1], "longitude": [51.2, 71.4]}), None)
+    >>> round(v.latitude, 1), round(v.longitude, 1), 4 < v.zoom < 7
+    (47.2, 61.3, True)
+    """
+    box = bounds(df_all, outline)
+    if box is None:
+        return pdk.ViewState(latitude=48.0, longitude=67.0, zoom=3.5)
+    west, south, east, north = box
+    lon_span = max(east - west, 0.05) * 1.15
+    merc = lambda lat: math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))  # noqa: E731
+    lat_span = max(merc(north) - merc(south), 0.001) * 1.15
+    zoom = min(math.log2(width_px / 512 * 360 / lon_span),
+               math.log2(height_px / 512 * 2 * math.pi / lat_span))
+    return pdk.ViewState(latitude=(south + north) / 2, longitude=(west + east) / 2,
+                         zoom=max(1.0, min(zoom, 11.0)), pitch=0, bearing=0)
+
+
+def _count_text(row: pd.Series) -> str:
+    parts = [f"{label} {int(row[col]):,}" for col, label in
+             (("fatalities", "killed"), ("injuries", "injured"), ("arrests", "arrested"))
+             if row[col] > 0]
+    if row["crowd_size"] > 0:
+        parts.append(f"largest crowd {int(row['crowd_size']):,}")
+    return ", ".join(parts) or "no figures stated"
+
+
+def _date_text(first: Any, last: Any) -> str:
+    a, b = pd.Timestamp(first).date(), pd.Timestamp(last).date()
+    return a.isoformat() if a == b else f"{a.isoformat()} – {b.isoformat()}"
+
+
+def place_points(df: pd.DataFrame) -> pd.DataFrame:
+    """One row per place (same coordinates) with what the tooltip and the layers need.
+
+    Events at the same place are aggregated (``n_events``), never drawn on top of
+    each other; the colour is that of the most frequent type there.
+
+    >>> df = pd.DataFrame({"event_id": ["a", "b"], "location": ["Almaty"] * 2,
+    ...     "latitude": [43.25] * 2, "longitude": [76.91] * 2, "event_type": ["Riots"] * 2,
+    ...     "event_date": pd.to_datetime(["2022-01-05", "2022-01-06"]),
+    ...     "date_end": pd.to_datetime(["2022-01-05", "2022-01-06"]),
+    ...     "fatalities": pd.array([None, 2], "Int64"), "injuries": pd.array([None, None], "Int64"),
+    ...     "arrests": pd.array([None, None], "Int64"), "crowd_size": pd.array([None, None], "Int64"),
+    ...     "evidence": ["x", "y"]})
+    >>> p = place_points(df).iloc[0]
+    >>> p["place"], p["n_events"], p["dates"], p["counts"]
+    ('Almaty', '2 events', '2022-01-05 – 2022-01-06', 'killed 2')
+    """
+    columns = ["place", "latitude", "longitude", "n", "n_events", "dates", "types", "counts",
+               "evidence", "color", "radius"]
+    located = df.dropna(subset=["latitude", "longitude"])
+    if not len(located):
+        return pd.DataFrame(columns=columns)
+    measures = ["fatalities", "injuries", "arrests"]
+    work = located.assign(
+        **{m: pd.to_numeric(located[m], errors="coerce").fillna(0) for m in [*measures, "crowd_size"]}
+    )
+    keys = ["latitude", "longitude"]
+    grouped = work.groupby(keys, sort=True)
+    agg = grouped.agg(
+        place=("location", "first"), n=("event_id", "size"),
+        first=("event_date", "min"), last=("date_end", "max"),
+        fatalities=("fatalities", "sum"), injuries=("injuries", "sum"),
+        arrests=("arrests", "sum"), crowd_size=("crowd_size", "max"),
+    ).reset_index()
+    top_type = (work.groupby([*keys, "event_type"], observed=True).size().rename("k")
+                .reset_index().sort_values(["k", "event_type"], ascending=[False, True])
+                .drop_duplicates(keys))
+    agg = agg.merge(top_type[[*keys, "event_type"]], on=keys, how="left")
+    types = grouped["event_type"].agg(lambda s: ", ".join(sorted(set(map(str, s)))))
+    evidence = grouped["evidence"].agg(
+        lambda s: " / ".join(_clip(str(e)) for e in list(s)[:3]) + (" / …" if len(s) > 3 else ""))
+    agg = agg.merge(types.rename("types"), left_on=keys, right_index=True)
+    agg = agg.merge(evidence.rename("evidence"), left_on=keys, right_index=True)
+    agg["n_events"] = agg["n"].map(lambda n: f"{n:,} event" + ("s" if n != 1 else ""))
+    agg["dates"] = [_date_text(a, b) for a, b in zip(agg["first"], agg["last"])]
+    agg["counts"] = agg.apply(_count_text, axis=1)
+    agg["color"] = agg["event_type"].map(lambda t: [*type_color(str(t)), 200])
+    casualties = agg["fatalities"] + agg["injuries"]
+    agg["radius"] = (6 + 3 * casualties.pow(0.5) + 1.5 * (agg["n"] - 1).pow(0.5)).clip(upper=40)
+    return agg[columns].reset_index(drop=True)
+
+
+def _clip(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= EVIDENCE_CHARS else text[: EVIDENCE_CHARS - 1] + "…"
+
+
+def build_deck(points: pd.DataFrame, *, view: pdk.ViewState, outline: dict[str, Any] | None,
+               hexagons: bool = False, online: bool = False) -> pdk.Deck:
+    """The map: outline base layer, then points (or hexagons) of ``place_points`` rows.
+
+    Every layer has a fixed ``id`` and an explicit ``pickable`` so that a click
+    selection survives reruns.
+    """
+    layers: list[pdk.Layer] = []
+    shapes, labels = split_outline(outline)
+    if shapes["features"]:
+        layers.append(pdk.Layer(
+            "GeoJsonLayer", shapes, id=OUTLINE_LAYER, pickable=False, stroked=True, filled=True,
+            get_fill_color=[236, 239, 243, 255], get_line_color=[110, 120, 135, 255],
+            line_width_min_pixels=1,
+        ))
+    if len(labels):
+        layers.append(pdk.Layer(
+            "TextLayer", labels, id=LABELS_LAYER, pickable=False, get_position=["lon", "lat"],
+            get_text="name", get_size=10, get_color=[125, 133, 145, 150],
+            get_alignment_baseline="'center'", font_family="'Helvetica, Arial, sans-serif'",
+        ))
+    if hexagons:
+        layers.append(pdk.Layer(
+            "HexagonLayer", points, id=HEXAGON_LAYER, pickable=False,
+            get_position=["longitude", "latitude"], radius=25_000, extruded=False,
+            get_color_weight="n", color_aggregation="'SUM'",
+            get_elevation_weight="n", elevation_aggregation="'SUM'", opacity=0.7,
+        ))
+    else:
+        layers.append(pdk.Layer(
+            "ScatterplotLayer", points, id=POINTS_LAYER, pickable=True,
+            get_position=["longitude", "latitude"], get_fill_color="color",
+            get_radius="radius", radius_units="'pixels'", stroked=True,
+            get_line_color=[255, 255, 255, 230], line_width_min_pixels=1,
+        ))
+    deck_args: dict[str, Any] = {"map_provider": None}
+    if online:
+        deck_args = {"map_provider": "carto", "map_style": "light"}
+    return pdk.Deck(layers=layers, initial_view_state=view, tooltip=TOOLTIP if not hexagons else None,
+                    **deck_args)
+
+
+def selected_mask(df: pd.DataFrame, selection: Any) -> pd.Series:
+    """Rows of ``df`` at the places clicked on the map (``st.pydeck_chart``'s state).
+
+    >>> df = pd.DataFrame({"latitude": [43.25, 51.1], "longitude": [76.91, 71.4]})
+    >>> state = {"selection": {"objects": {"events": [{"latitude": 43.25, "longitude": 76.91}]}}}
+    >>> selected_mask(df, state).tolist()
+    [True, False]
+    """
+    try:
+        objects = selection["selection"]["objects"].get(POINTS_LAYER, [])
+    except (KeyError, TypeError, AttributeError):
+        objects = []
+    places = {(float(o["latitude"]), float(o["longitude"])) for o in objects
+              if o.get("latitude") is not None and o.get("longitude") is not None}
+    if not places:
+        return pd.Series(False, index=df.index)
+    keys = pd.MultiIndex.from_arrays([df["latitude"].astype(float), df["longitude"].astype(float)])
+    return pd.Series(keys.isin(list(places)), index=df.index)
