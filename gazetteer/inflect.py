@@ -93,8 +93,12 @@ def russian_phrase_cases(phrase: str) -> list[str]:
     ['Мангистаускую область', 'Мангистауской области', 'Мангистауской областью']
     >>> russian_phrase_cases("площадь Республики")
     ['площади Республики', 'площадью Республики']
+    >>> russian_phrase_cases("аэропорт")
+    ['аэропорта', 'аэропорту', 'аэропортом', 'аэропорте']
     """
     words = phrase.split(" ")
+    if len(words) == 1 and phrase.lower() in _RU_NOUN_CASES:
+        return [_match_case(c, phrase) for c in _RU_NOUN_CASES[phrase.lower()]]
     if len(words) == 2 and words[1].lower() in _RU_NOUN_CASES and words[0].endswith("ая"):
         adj, noun = words
         forms = [f"{adj[:-2]}ую {noun}"]
