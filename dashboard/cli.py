@@ -204,13 +204,23 @@ def events(db: Db = None, city: City = None, region: Region = None, type: Type =
     from rich.table import Table
 
     table = Table(title=f"{len(df)} events")
-    shown = ["event_date", "event_type", "sub_event_type", "location", "admin1", "kind",
-             "fatalities", "injuries", "arrests", "crowd_size", "source", "evidence"]
-    for col in shown:
-        table.add_column(col, overflow="fold", max_width=60 if col == "evidence" else None)
-    for row in df[shown].itertuples(index=False):
-        table.add_row(*("" if _plain(v) is None else str(_plain(v)) for v in row))
+    table.add_column("date", no_wrap=True)
+    table.add_column("event", ratio=2)
+    table.add_column("place", ratio=2, min_width=10)
+    table.add_column("counts", ratio=2)
+    table.add_column("source", ratio=1)
+    table.add_column("evidence", ratio=5)
+    for row in df.to_dict(orient="records"):
+        table.add_row(_plain(row["event_date"]) or "", f"{row['event_type']} ({row['kind']})",
+                      ", ".join(str(row[c]) for c in ("location", "admin1") if _plain(row[c])),
+                      _counts(row), str(row["source"] or ""), str(row["evidence"] or ""))
     Console().print(table)
+
+
+def _counts(row: dict[str, Any]) -> str:
+    words = {"fatalities": "killed", "injuries": "injured", "arrests": "arrested",
+             "crowd_size": "crowd"}
+    return ", ".join(f"{words[m]} {row[m]}" for m in words if _plain(row[m]) is not None)
 
 
 @app.command()
@@ -223,34 +233,13 @@ def totals(db: Db = None, city: City = None, region: Region = None, type: Type =
     with _clean_errors():
         result = query.totals(_store(db).events_frame(),
                               _filters(city, region, type, since, until, source, language, search))
-    figures = _totals_figures(result)
     if json_:
-        _print_json({**{k: v["value"] for k, v in figures.items()}, "details": figures})
+        _print_json(result.as_dict())
         return
-    for name, figure in figures.items():
-        value = "no figure" if figure["value"] is None else f"{figure['value']:,}"
-        typer.echo(f"{name}: {value}" + (f" ({figure['how']})" if figure.get("how") else ""))
-
-
-MEASURE_NAMES = {"killed": "fatalities", "injured": "injuries", "arrested": "arrests"}
-
-
-def _totals_figures(result: Any) -> dict[str, dict[str, Any]]:
-    """``{"killed": {...}, "injured": ..., "arrested": ...}`` from a ``query.Totals``."""
-    from dataclasses import asdict, is_dataclass
-
-    figures = {}
-    for name, measure in MEASURE_NAMES.items():
-        figure = _measure(result, measure)
-        detail = asdict(figure) if is_dataclass(figure) else dict(vars(figure))
-        figures[name] = {"value": detail.get("value"), **detail}
-    return figures
-
-
-def _measure(result: Any, measure: str) -> Any:
-    if hasattr(result, measure):
-        return getattr(result, measure)
-    return result[measure]
+    for name in ("killed", "injured", "arrested", "largest_crowd"):
+        figure = getattr(result, name)
+        typer.echo(f"{name.replace('_', ' ')}: {figure.display()}"
+                   + (f" ({figure.method})" if figure.method else ""))
 
 
 @app.command()

@@ -1,0 +1,167 @@
+"""The DuckDB store: idempotent batches, rollback, reviews, dtypes, lock handling."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from dashboard.errors import BadInput, StoreError
+from dashboard.store import Store, default_db_path, event_ids
+from dashboard.types import EVENT_COLUMNS, Article, Count, Event, Place
+
+ALMATY = Place("Almaty", 43.25, 76.91, admin1="Almaty City", country="KZ", kind="city",
+               geonameid=1526384)
+
+
+def article(n: int, published: date | None = date(2022, 1, 7)) -> Article:
+    return Article(article_id=f"a{n}", text=f"Proteste in Almaty, Nummer {n}.", language="de",
+                   title=f"Artikel {n}", published=published, source="Rundschau",
+                   url=f"https://example.com/{n}")
+
+
+def event(n: int, sentence: int = 0, **kw: object) -> Event:
+    fields: dict[str, object] = dict(
+        article_id=f"a{n}", event_date=date(2022, 1, 5), event_type="Riots",
+        sub_event_type="Violent demonstration", kind="incident", place=ALMATY,
+        evidence="In Almaty wurde die Stadtverwaltung gestürmt.", sentence_index=sentence)
+    fields.update(kw)
+    return Event(**fields)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    with Store(tmp_path / "sub" / "events.duckdb") as s:
+        return s
+
+
+def test_adding_twice_stores_nothing_new(store: Store) -> None:
+    batch = [(article(1), [event(1), event(1, 1)]), (article(2), [event(2)])]
+    first = store.add(batch)
+    again = store.add(batch + [(article(3), [event(3)])])
+    assert (first.articles_added, first.events_added) == (2, 3)
+    assert (again.articles_added, again.articles_known, again.events_added) == (1, 2, 1)
+    assert len(store.articles_frame()) == 3 and len(store.events_frame()) == 4
+
+
+def test_a_failing_batch_leaves_the_database_as_it_was(store: Store,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    store.add([(article(1), [event(1)])])
+    original = Store._insert
+
+    def fail_on_events(self: Store, con: object, table: str, rows: object) -> None:
+        if table == "events":
+            raise RuntimeError("injected crash")
+        original(self, con, table, rows)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Store, "_insert", fail_on_events)
+    with pytest.raises(RuntimeError, match="injected crash"):
+        store.add([(article(2), [event(2)]), (article(3), [event(3)])])
+    monkeypatch.undo()
+    assert list(store.articles_frame()["article_id"]) == ["a1"]
+    assert len(store.events_frame()) == 1
+    assert store.add([(article(2), [event(2)])]).articles_added == 1
+
+
+def test_events_frame_columns_and_dtypes(store: Store) -> None:
+    store.add([(article(1), [event(1, fatalities=Count(26, "exact", "26 getötet")),
+                             event(1, 1, kind="tally", arrests=Count(3000, "at least"))]),
+               (article(2, published=None), [event(2, event_date=None)])])
+    df = store.events_frame()
+    assert list(df.columns) == [*EVENT_COLUMNS, "published", "title"]
+    for col in ("event_date", "date_end", "published"):
+        assert pd.api.types.is_datetime64_any_dtype(df[col]), col
+    for col in ("fatalities", "injuries", "arrests", "crowd_size", "geo_precision"):
+        assert df[col].dtype == "Int64", col
+    assert df["latitude"].dtype == "float64"
+    row = df[df["fatalities"].notna()].iloc[0]
+    assert (row["fatalities"], row["fatalities_qualifier"], row["title"]) == (26, "exact", "Artikel 1")
+    assert row["published"] == pd.Timestamp("2022-01-07")
+    assert row["source_url"] == "https://example.com/1" and row["source"] == "Rundschau"
+    assert df["arrests"].isna().sum() == 2 and df["event_date"].isna().sum() == 1
+
+
+def test_event_ids_are_stable_and_distinct() -> None:
+    events = [event(1), event(1, 1), event(1), event(1, kind="tally")]
+    ids = event_ids("a1", events)
+    assert len(set(ids)) == 4
+    assert ids == event_ids("a1", events)
+    assert event_ids("a1", events[:2]) == ids[:2]
+    assert event_ids("a2", events[:1]) != ids[:1]
+
+
+def test_reviews_apply_on_read_and_survive_re_adding(store: Store) -> None:
+    store.add([(article(1), [event(1, fatalities=Count(26))])])
+    event_id = store.events_frame()["event_id"][0]
+    store.add_review(event_id, "fatalities", "25", note="first try")
+    store.add_review(event_id, "fatalities", "30", note="ministry correction")
+    store.add_review(event_id, "location", "Almaty, Republic Square")
+    store.add_review(event_id, "event_date", "2022-01-06")
+    store.add([(article(1), [event(1, fatalities=Count(26))])])
+    row = store.events_frame().iloc[0]
+    assert row["fatalities"] == 30
+    assert row["location"] == "Almaty, Republic Square"
+    assert row["event_date"] == pd.Timestamp("2022-01-06")
+    assert store.versions()["reviews"] == 4
+
+
+@pytest.mark.parametrize("event_id, field, message", [
+    ("nope", "fatalities", "no event with id 'nope'"),
+    (None, "event_id", "field 'event_id' cannot be corrected"),
+    (None, "colour", "field 'colour' cannot be corrected"),
+])
+def test_bad_reviews_are_refused(store: Store, event_id: str | None, field: str,
+                                 message: str) -> None:
+    store.add([(article(1), [event(1)])])
+    with pytest.raises(BadInput, match=message):
+        store.add_review(event_id or store.events_frame()["event_id"][0], field, "1")
+
+
+def test_versions_change_with_the_data(store: Store) -> None:
+    before = store.versions()
+    store.add([(article(1), [event(1)])])
+    after = store.versions()
+    assert (before["articles"], after["articles"], after["events"]) == (0, 1, 1)
+    assert before["data"] != after["data"]
+    assert isinstance(after["gazetteer"], str) and after["gazetteer"]
+
+
+def test_known_ids(store: Store) -> None:
+    store.add([(article(1), [])])
+    assert store.known_ids(["a1", "a2"]) == {"a1"}
+
+
+@pytest.mark.parametrize("env, expected", [(None, "data/events.duckdb"), ("/x/y.duckdb", "/x/y.duckdb")])
+def test_default_db_path(monkeypatch: pytest.MonkeyPatch, env: str | None, expected: str) -> None:
+    if env is None:
+        monkeypatch.delenv("PROTESTMAP_DB", raising=False)
+    else:
+        monkeypatch.setenv("PROTESTMAP_DB", env)
+    assert default_db_path() == Path(expected)
+
+
+def test_lock_held_by_another_process_gives_a_clear_error(store: Store) -> None:
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import duckdb, sys; c = duckdb.connect(sys.argv[1]); "
+         "print('locked', flush=True); sys.stdin.read()", str(store.path)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+        with pytest.raises(StoreError, match="locked by another process; gave up after"):
+            Store(store.path, lock_timeout=0.3).add([(article(1), [])])
+    finally:
+        holder.communicate("")
+    assert Store(store.path).add([(article(1), [])]).articles_added == 1
+
+
+def test_other_schema_version_is_refused(store: Store) -> None:
+    import duckdb
+
+    with duckdb.connect(str(store.path)) as con:
+        con.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
+    with pytest.raises(StoreError, match="schema version 99"):
+        Store(store.path).create_schema()
