@@ -1,0 +1,396 @@
+"""The counting rule: killed, injured, arrested and the largest crowd for a set of events.
+
+An *incident*'s counts add up across incidents. A *tally* is an authority's
+running total for a scope (a region when the tally's place is a region, else
+the country) and is never added to the incidents it summarises nor to another
+figure of its series ``(authority, measure, scope, group)``:
+
+* per group the latest figure counts (ties: the higher); a figure stated twice counts once;
+* groups stated side by side add up (26 attackers + 18 security forces = 44);
+  a figure for everyone (group ``all``, or no group) at least as recent as
+  the parts replaces them, an older one counts only if it is larger than their sum;
+* different authorities are competing claims: the figure is a range ``low..high``
+  and its value the latest statement (ties: the higher);
+* each scope shows the larger of its tally and the sum of the incidents inside it,
+  and says which; a country's inside is the sum of its regions, each of them
+  already the larger of its own tally and its incidents.
+
+Vague figures ("dozens" -> 12) are included and reported in ``Figure.vague``.
+The largest crowd is the largest ``crowd_size`` of one incident, never a sum.
+Callers choose which tallies apply (see :func:`dashboard.query.totals`).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field, replace
+from datetime import date, timedelta
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+NO_DAY = np.iinfo(np.int64).min
+"""``day_numbers`` value of a missing date."""
+
+COUNTERS = {"killed": "fatalities", "injured": "injuries", "arrested": "arrests"}
+COUNTRY_NAMES = {"KZ": "Kazakhstan"}
+_NOUNS = {"fatalities": "killed", "injuries": "injured", "arrests": "arrested"}
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One counter: ``value`` with its range, qualifier and a sentence saying how it was obtained.
+
+    ``vague`` is how much of ``value`` comes from vague words ("dozens" -> 12);
+    ``parts`` lists the figures that make it up, one line each.
+
+    >>> Figure(3000, 3000, 3000, "at least", "Interior Ministry tally").display()
+    '3000+'
+    """
+
+    value: int = 0
+    low: int = 0
+    high: int = 0
+    qualifier: str = "exact"
+    method: str = ""
+    parts: list[str] = field(default_factory=list)
+    vague: int = 0
+
+    def display(self) -> str:
+        """The figure as a counter shows it: ``3000+``, ``~40``, ``26–164``, ``≤10``.
+
+        >>> Figure(164, 26, 164).display(), Figure(40, 40, 40, "about").display()
+        ('26–164', '~40')
+        """
+        if self.low != self.high:
+            return f"{self.low}–{self.high}"
+        prefix = {"about": "~", "up to": "≤", "vague": "~"}.get(self.qualifier, "")
+        return f"{prefix}{self.value}{'+' if self.qualifier == 'at least' else ''}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Totals:
+    """The counters for one filter: killed, injured, arrested, largest crowd, number of incidents.
+
+    >>> Totals(Figure(26, 26, 26), Figure(18, 18, 18), Figure(3000, 3000, 3000, "at least"),
+    ...        Figure(), events=7).as_dict()["arrested"]
+    3000
+    """
+
+    killed: Figure
+    injured: Figure
+    arrested: Figure
+    largest_crowd: Figure
+    events: int
+    note: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON of ``protestmap totals --json``: plain numbers plus ``details``."""
+        figures = {name: getattr(self, name) for name in (*COUNTERS, "largest_crowd")}
+        return {
+            **{name: figures[name].value for name in COUNTERS},
+            "details": {
+                **{name: figure.as_dict() for name, figure in figures.items()},
+                "events": self.events,
+                "note": self.note,
+            },
+        }
+
+
+def day_numbers(column: pd.Series) -> np.ndarray:
+    """Days since 1970-01-01 as int64, ``NO_DAY`` where the date is missing.
+
+    >>> day_numbers(pd.Series([date(1970, 1, 2), None])).tolist() == [1, NO_DAY]
+    True
+    """
+    if not pd.api.types.is_datetime64_any_dtype(column.dtype):
+        column = pd.to_datetime(column)
+    return column.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]").view(np.int64)
+
+
+def tally_scope_level(tallies: pd.DataFrame) -> np.ndarray:
+    """``"admin1"`` for a tally whose place is a region, else ``"country"`` (one per row).
+
+    >>> tally_scope_level(pd.DataFrame({"place_kind": ["region", "country"],
+    ...                                 "admin1": ["Mangystau", ""]})).tolist()
+    ['admin1', 'country']
+    """
+    if "place_kind" in tallies:
+        region = tallies["place_kind"].astype(str).to_numpy() == "region"
+    else:
+        region = tallies["geo_precision"].to_numpy(dtype=float, na_value=0) == 3
+    named = tallies["admin1"].astype(str).fillna("").to_numpy() != ""
+    return np.where(region & named, "admin1", "country")
+
+
+@dataclass(frozen=True)
+class _Claim:
+    """A partial figure while counting: a tally series, an incident sum, or a sum of these."""
+
+    value: int = 0
+    low: int = 0
+    high: int = 0
+    qualifier: str = "exact"
+    vague: int = 0
+    method: str = ""
+    parts: tuple[str, ...] = ()
+    day: int = NO_DAY
+    incidents: int = 0
+    tally: bool = False
+
+    def figure(self) -> Figure:
+        return Figure(self.value, self.low, self.high, self.qualifier, self.method,
+                      list(self.parts), self.vague)
+
+
+def combine_qualifiers(qualifiers: Iterable[str | None]) -> str:
+    """The qualifier of a sum of figures (a missing qualifier is ``exact``).
+
+    Lower bounds and vague words mixed with exact figures give ``at least``;
+    ``about`` or ``up to`` mixed with exact figures stay so; other mixtures are ``about``.
+
+    >>> combine_qualifiers(["exact", None]), combine_qualifiers(["vague"])
+    ('exact', 'vague')
+    >>> combine_qualifiers(["at least", "vague", "exact"]), combine_qualifiers(["up to", "exact"])
+    ('at least', 'up to')
+    """
+    kinds = {q or "exact" for q in qualifiers} or {"exact"}
+    if len(kinds) == 1:
+        return kinds.pop()
+    for mixed, kind in (({"at least", "vague"}, "at least"), ({"about"}, "about"),
+                        ({"up to"}, "up to")):
+        if kinds - {"exact"} <= mixed:
+            return kind
+    return "about"
+
+
+def _day_text(day: int) -> str:
+    d = date(1970, 1, 1) + timedelta(days=int(day))
+    return f"{d.day} {d:%b %Y}"
+
+
+def _scope_label(country: str, admin1: str) -> str:
+    return admin1 if admin1 else f"all of {COUNTRY_NAMES.get(country, country or 'unknown country')}"
+
+
+def _sum(claims: list[_Claim], empty: str) -> _Claim:
+    claims = [c for c in claims if c.value or c.high]
+    if len(claims) == 1:
+        return claims[0]
+    if not claims:
+        return _Claim(method=empty)
+    return _Claim(
+        sum(c.value for c in claims), sum(c.low for c in claims), sum(c.high for c in claims),
+        combine_qualifiers(c.qualifier for c in claims), sum(c.vague for c in claims),
+        "sum of " + "; ".join(c.method for c in claims),
+        tuple(p for c in claims for p in c.parts), max(c.day for c in claims),
+        sum(c.incidents for c in claims), any(c.tally for c in claims),
+    )
+
+
+def _incident_sum(claims: list[_Claim], where: str, empty: str = "") -> _Claim:
+    """Claims inside one scope; when none is a tally they read as one sum of all their incidents."""
+    total = _sum(claims, empty)
+    if total.tally or not total.incidents:
+        return total
+    noun = "incident" if total.incidents == 1 else "incidents"
+    return replace(total, method=f"sum of {total.incidents} {noun}{' in ' + where if where else ''}")
+
+
+def _larger(tally: _Claim | None, inside: _Claim) -> _Claim:
+    """The larger of a scope's tally and the sum inside the scope, saying which."""
+    if tally is None:
+        return inside
+    if inside.value > tally.value:
+        return replace(inside, method=f"{inside.method}, larger than the {tally.method}: "
+                                      f"{tally.value}", parts=inside.parts + tally.parts, tally=True)
+    method = tally.method
+    if inside.value:
+        method += f", larger than the {inside.method}: {inside.value}"
+    return replace(tally, method=method, parts=tally.parts + inside.parts,
+                   incidents=inside.incidents)
+
+
+def _authority_claim(rows: list[dict[str, Any]], measure: str, scope: str) -> _Claim:
+    """One authority's figure for one scope: latest per group, groups added, ``all`` replacing."""
+    latest: dict[str, dict[str, Any]] = {}
+    for row in sorted(rows, key=lambda r: (r["day"], r[measure], str(r.get("event_id", "")))):
+        latest[row["group"]] = row
+    everyone = latest.pop("all", None)
+    groups = sorted(latest.values(), key=lambda r: r["group"])
+    authority = rows[0]["authority"] or "unnamed authority"
+    group_sum = sum(r[measure] for r in groups)
+    if everyone is not None and (
+        not groups or everyone["day"] >= max(r["day"] for r in groups)
+        or everyone[measure] >= group_sum
+    ):
+        used = [everyone]
+    else:
+        used = groups
+    day = max(r["day"] for r in used)
+    value = sum(r[measure] for r in used)
+    stated = " + ".join(f"{r[measure]} {r['group']}" for r in used) if used != [everyone] else ""
+    method = (f"{authority} tally of {_day_text(day) if day != NO_DAY else 'unknown date'} "
+              f"({scope}{': ' + stated if stated else ''})")
+    qualifier = combine_qualifiers(r["qualifier"] for r in used)
+    vague = sum(r[measure] for r in used if r["qualifier"] == "vague")
+    parts = tuple(f"{method}: {r[measure]} {r['group']} {_NOUNS.get(measure, measure)} "
+                  f"({r['qualifier'] or 'exact'})" for r in used)
+    return _Claim(value, value, value, qualifier, vague, method, parts, day, tally=True)
+
+
+def _tally_claim(rows: list[dict[str, Any]], measure: str, scope: str) -> _Claim:
+    """Competing authorities for one scope: range over their figures, value of the latest."""
+    by_authority: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        by_authority[row["authority"]].append(row)
+    claims = [_authority_claim(by_authority[a], measure, scope) for a in sorted(by_authority)]
+    chosen = max(claims, key=lambda c: (c.day, c.value))
+    if len(claims) == 1:
+        return chosen
+    low, high = min(c.low for c in claims), max(c.high for c in claims)
+    others = "; ".join(f"{c.method}: {c.value}" for c in claims if c is not chosen)
+    return replace(chosen, low=low, high=high,
+                   method=f"{chosen.method}, competing claims {low}–{high} ({others})",
+                   parts=tuple(p for c in claims for p in c.parts))
+
+
+def _tally_rows(tallies: pd.DataFrame, measure: str) -> list[dict[str, Any]]:
+    if measure not in tallies or not len(tallies):
+        return []
+    stated = tallies[tallies[measure].notna().to_numpy(dtype=bool)]
+    if not len(stated):
+        return []
+    level = tally_scope_level(stated)
+    qualifier = stated.get(f"{measure}_qualifier", pd.Series("exact", index=stated.index))
+    groups = stated.get("tally_group", pd.Series("", index=stated.index)).astype(str)
+    return [
+        {"country": str(country), "admin1": str(admin1) if lvl == "admin1" else "",
+         "authority": str(authority), "group": g.strip().lower() or "all",
+         "day": int(day), measure: int(value), "qualifier": None if pd.isna(q) else str(q),
+         "event_id": event_id}
+        for country, admin1, lvl, authority, g, day, value, q, event_id in zip(
+            stated["country"].astype(str), stated["admin1"].astype(str), level,
+            stated.get("tally_authority", pd.Series("", index=stated.index)).astype(str),
+            groups, day_numbers(stated["event_date"]), stated[measure], qualifier,
+            stated.get("event_id", pd.Series("", index=stated.index)).astype(str),
+        )
+    ]
+
+
+def _codes(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    column = column if isinstance(column.dtype, pd.CategoricalDtype) else column.astype("category")
+    labels = np.append(column.cat.categories.astype(str).to_numpy(dtype=object), "")
+    codes = column.cat.codes.to_numpy().astype(np.int64)
+    codes[codes < 0] = len(labels) - 1
+    return codes, labels
+
+
+def _incident_claims(incidents: pd.DataFrame, measure: str) -> dict[tuple[str, str], _Claim]:
+    """The sum of incident counts per (country, admin1), with ranges when rows carry them."""
+    if measure not in incidents or not len(incidents):
+        return {}
+    values = incidents[measure].to_numpy(dtype=float, na_value=np.nan)
+    stated = ~np.isnan(values)
+    if not stated.any():
+        return {}
+    countries, country_labels = _codes(incidents["country"])
+    regions, region_labels = _codes(incidents["admin1"])
+    keys = (countries * len(region_labels) + regions)[stated]
+    size = len(country_labels) * len(region_labels)
+
+    def per_key(weights: np.ndarray) -> np.ndarray:
+        return np.bincount(keys, weights=weights, minlength=size)
+
+    value = per_key(values[stated])
+    low, high = (per_key(incidents.get(f"{measure}_{end}", incidents[measure])
+                         .to_numpy(dtype=float, na_value=0)[stated]) for end in ("low", "high"))
+    qualifier_column = incidents.get(f"{measure}_qualifier",
+                                     pd.Series("exact", index=incidents.index))
+    q_codes, q_labels = _codes(qualifier_column)
+    q_codes = q_codes[stated]
+    present = {str(q): per_key((q_codes == i).astype(float)) > 0 for i, q in enumerate(q_labels)}
+    vague = per_key(np.where(q_labels[q_codes] == "vague", values[stated], 0))
+    n = np.bincount(keys, minlength=size)
+    claims = {}
+    for key in np.flatnonzero(n):
+        country = str(country_labels[key // len(region_labels)])
+        admin1 = str(region_labels[key % len(region_labels)])
+        noun = "incident" if n[key] == 1 else "incidents"
+        claims[(country, admin1)] = _Claim(
+            int(value[key]), int(low[key]), int(high[key]),
+            combine_qualifiers(q for q, hit in present.items() if hit[key]), int(vague[key]),
+            f"sum of {n[key]} {noun}",
+            (f"{n[key]} {noun} in {_scope_label(country, admin1)}: {int(value[key])}",),
+            incidents=int(n[key]),
+        )
+    return claims
+
+
+def _measure_figure(incidents: pd.DataFrame, tallies: pd.DataFrame, measure: str,
+                    where: str, empty: str) -> Figure:
+    inside = _incident_claims(incidents, measure)
+    series: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+    for row in _tally_rows(tallies, measure):
+        series[(row["country"], row["admin1"])].append(row)
+    per_country = []
+    for country in sorted({c for c, _ in inside} | {c for c, _ in series}):
+        regions = sorted({a for c, a in (*inside, *series) if c == country and a})
+        parts = [_larger(_tally_claim(series[(country, a)], measure, a)
+                         if (country, a) in series else None,
+                         inside.get((country, a), _Claim()))
+                 for a in regions]
+        within = _incident_sum([*parts, inside.get((country, ""), _Claim())], where)
+        scope = _scope_label(country, "")
+        tally = (_tally_claim(series[(country, "")], measure, scope)
+                 if (country, "") in series else None)
+        per_country.append(_larger(tally, within))
+    return _incident_sum(per_country, where, empty).figure()
+
+
+def _largest_crowd(incidents: pd.DataFrame) -> Figure:
+    if not len(incidents) or "crowd_size" not in incidents:
+        return Figure(method="no crowd size stated")
+    sizes = incidents["crowd_size"].to_numpy(dtype=float, na_value=np.nan)
+    if np.isnan(sizes).all():
+        return Figure(method="no crowd size stated")
+    i = int(np.nanargmax(sizes))
+    row = incidents.iloc[i]
+    value = int(sizes[i])
+    qualifier = row.get("crowd_size_qualifier")
+    qualifier = "exact" if qualifier is None or pd.isna(qualifier) else str(qualifier)
+    day = day_numbers(incidents["event_date"].iloc[i:i + 1])[0]
+    when = f" on {_day_text(day)}" if day != NO_DAY else ""
+    method = f"largest single crowd: {row.get('location', '') or 'unknown place'}{when}"
+    return Figure(value, value, value, qualifier, method, [method],
+                  value if qualifier == "vague" else 0)
+
+
+def count_totals(incidents: pd.DataFrame, tallies: pd.DataFrame, *, note: str = "",
+                 where: str = "") -> Totals:
+    """Apply the counting rule to the incidents in a filter and the tallies that apply to it.
+
+    ``where`` names the place filter for the sentences ("Almaty"); ``note`` says why
+    some tallies were left out.
+
+    >>> tally = pd.DataFrame({"kind": ["tally"], "event_date": pd.to_datetime(["2022-01-07"]),
+    ...     "country": ["KZ"], "admin1": [""], "place_kind": ["country"],
+    ...     "tally_authority": ["Interior Ministry"], "tally_group": ["all"],
+    ...     "fatalities": pd.array([26], dtype="Int64"), "fatalities_qualifier": ["exact"]})
+    >>> count_totals(tally.iloc[:0], tally).killed.method
+    'Interior Ministry tally of 7 Jan 2022 (all of Kazakhstan)'
+    """
+    events = len(incidents)
+    if not events and not len(tallies):
+        nothing = Figure(method="no events match the filters")
+        return Totals(nothing, nothing, nothing, nothing, events=0, note=nothing.method)
+    killed, injured, arrested = (
+        _measure_figure(incidents, tallies, measure, where,
+                        "no figure stated for the events in the filter")
+        for measure in COUNTERS.values())
+    return Totals(killed, injured, arrested, _largest_crowd(incidents), events=events, note=note)

@@ -1,0 +1,358 @@
+"""Pure functions on the events DataFrame: filters, totals, timeline bins, city counts, exports.
+
+Every function takes a frame (``Store.events_frame()``: ``EVENT_COLUMNS`` plus
+``published``, ``title``, ``source_url``) and returns a new value; nothing here
+reads a database or a global. The dashboard and the CLI call the same functions,
+so a download and ``protestmap export`` give the same bytes for the same filters.
+
+For speed on large frames call :func:`as_query_frame` once after loading (and
+cache the result): it turns text columns into categoricals and dates into
+``datetime64``, which makes masks and row selection cheap.
+
+Counting lives in :mod:`dashboard.counting`, exports in :mod:`dashboard.exports`,
+cross-article merging in :mod:`dashboard.merge`; their public names are
+re-exported here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, fields
+from datetime import date
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from dashboard.counting import (
+    NO_DAY,
+    Figure,
+    Totals,
+    count_totals,
+    day_numbers,
+    tally_scope_level,
+)
+from dashboard.errors import BadInput
+from dashboard.exports import export_csv, export_geojson, manifest, rows_without_coordinates
+
+__all__ = [
+    "Figure", "Filters", "Totals", "as_query_frame", "city_counts", "export_csv",
+    "export_geojson", "filter_events", "filter_mask", "manifest", "rows_without_coordinates",
+    "timeline_bins", "totals",
+]
+
+MAX_SPAN_DAYS = 366
+"""A multi-day event longer than this is binned on its first ``MAX_SPAN_DAYS`` days only."""
+
+_LIST_PARAMS = {
+    "cities": "city", "regions": "region", "event_types": "type",
+    "sources": "source", "languages": "lang",
+}
+_DATE_COLUMNS = ("event_date", "date_end", "published")
+_NUMBER_COLUMNS = ("latitude", "longitude")
+_INT_COLUMNS = ("time_precision", "geo_precision", "geonameid", "fatalities", "injuries",
+                "arrests", "crowd_size", "sentence_index")
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the user narrowed the events to; empty fields do not filter.
+
+    Lists are tuples (a ``list`` given is turned into one); ``since``/``until``
+    are inclusive days. ``text`` is a literal, case-insensitive search in the
+    evidence sentence.
+
+    >>> f = Filters(cities=["Almaty"], since=date(2022, 1, 5))
+    >>> f.to_query_params()
+    {'city': ['Almaty'], 'since': ['2022-01-05']}
+    >>> Filters.from_query_params(f.to_query_params()) == f
+    True
+    """
+
+    cities: tuple[str, ...] = ()
+    regions: tuple[str, ...] = ()
+    event_types: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+    languages: tuple[str, ...] = ()
+    since: date | None = None
+    until: date | None = None
+    text: str = ""
+    geo_precision: tuple[int, ...] = ()
+
+    def __post_init__(self) -> None:
+        for name in (*_LIST_PARAMS, "geo_precision"):
+            value = getattr(self, name)
+            if isinstance(value, str | int):
+                value = (value,)
+            object.__setattr__(self, name, tuple(value))
+
+    @classmethod
+    def from_query_params(cls, params: Mapping[str, str | Sequence[str]]) -> Filters:
+        """Filters from URL query parameters (repeated keys for lists, ISO dates).
+
+        Unknown keys are ignored; a malformed date or precision raises ``BadInput``.
+
+        >>> Filters.from_query_params({"type": ["Riots", "Protests"], "until": "2022-01-10"})
+        ... # doctest: +NORMALIZE_WHITESPACE
+        Filters(cities=(), regions=(), event_types=('Riots', 'Protests'), sources=(),
+                languages=(), since=None, until=datetime.date(2022, 1, 10), text='',
+                geo_precision=())
+        """
+        def values(key: str) -> list[str]:
+            raw = params.get(key, ())
+            return [v for v in ([raw] if isinstance(raw, str) else list(raw)) if v != ""]
+
+        def one_date(key: str) -> date | None:
+            given = values(key)
+            if not given:
+                return None
+            try:
+                return date.fromisoformat(given[-1])
+            except ValueError:
+                raise BadInput(f"query parameter {key}: {given[-1]!r} is not a date "
+                               f"(expected YYYY-MM-DD)") from None
+
+        precision = []
+        for v in values("precision"):
+            if v not in ("1", "2", "3", "4"):
+                raise BadInput(f"query parameter precision: {v!r} is not one of 1, 2, 3, 4")
+            precision.append(int(v))
+        text = values("q")
+        return cls(
+            **{name: tuple(values(key)) for name, key in _LIST_PARAMS.items()},
+            since=one_date("since"), until=one_date("until"),
+            text=text[-1] if text else "", geo_precision=tuple(precision),
+        )
+
+    def to_query_params(self) -> dict[str, list[str]]:
+        """The non-empty filters as URL query parameters (see :meth:`from_query_params`)."""
+        params: dict[str, list[str]] = {}
+        for name, key in _LIST_PARAMS.items():
+            if getattr(self, name):
+                params[key] = list(getattr(self, name))
+        for key in ("since", "until"):
+            if getattr(self, key) is not None:
+                params[key] = [getattr(self, key).isoformat()]
+        if self.text:
+            params["q"] = [self.text]
+        if self.geo_precision:
+            params["precision"] = [str(p) for p in self.geo_precision]
+        return params
+
+    def is_empty(self) -> bool:
+        """True when no field filters anything.
+
+        >>> Filters().is_empty(), Filters(text="akimat").is_empty()
+        (True, False)
+        """
+        return all(not getattr(self, f.name) for f in fields(self))
+
+
+def as_query_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """The same events with fast dtypes: categorical text, ``datetime64`` dates, ``Int64`` counts.
+
+    Values are unchanged (a date stays the same day, a missing count stays missing);
+    call it once per data load and cache the result.
+
+    >>> out = as_query_frame(pd.DataFrame({"location": ["Almaty"], "fatalities": [None],
+    ...                                    "event_date": [date(2022, 1, 5)]}))
+    >>> str(out["location"].dtype), str(out["fatalities"].dtype), out["event_date"].iloc[0].date()
+    ('category', 'Int64', datetime.date(2022, 1, 5))
+    """
+    columns: dict[str, Any] = {}
+    for name, column in df.items():
+        if name in _DATE_COLUMNS:
+            column = pd.to_datetime(column)
+        elif name in _INT_COLUMNS:
+            column = pd.to_numeric(column).astype("Int64")
+        elif name in _NUMBER_COLUMNS:
+            column = pd.to_numeric(column).astype("float64")
+        elif not isinstance(column.dtype, pd.CategoricalDtype) and (
+            column.dtype == object or pd.api.types.is_string_dtype(column.dtype)
+        ):
+            column = column.astype("category")
+        columns[str(name)] = column
+    return pd.DataFrame(columns, index=df.index)
+
+
+def _isin(column: pd.Series, values: Iterable[Any]) -> np.ndarray:
+    return column.isin(list(values)).to_numpy(dtype=bool, na_value=False)
+
+
+def _contains(column: pd.Series, text: str) -> np.ndarray:
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        categories = pd.Series(column.cat.categories.astype(str), dtype="str")
+        hits = np.append(_contains(categories, text), False)
+        return hits[column.cat.codes.to_numpy()]
+    found = column.astype("str").str.contains(text, case=False, regex=False)
+    return found.to_numpy(dtype=bool, na_value=False)
+
+
+def _date_mask(df: pd.DataFrame, since: date | None, until: date | None) -> np.ndarray:
+    start = day_numbers(df["event_date"])
+    end = np.maximum(day_numbers(df["date_end"]), start) if "date_end" in df else start
+    mask = start != NO_DAY
+    if since is not None:
+        mask &= end >= (since - date(1970, 1, 1)).days
+    if until is not None:
+        mask &= start <= (until - date(1970, 1, 1)).days
+    return mask
+
+
+def _masks(df: pd.DataFrame, f: Filters) -> dict[str, np.ndarray]:
+    """One boolean mask per active filter field, named by the field."""
+    columns = {"cities": "location", "regions": "admin1", "event_types": "event_type",
+               "sources": "source", "languages": "language", "geo_precision": "geo_precision"}
+    masks = {name: _isin(df[col], getattr(f, name)) for name, col in columns.items()
+             if getattr(f, name)}
+    if f.since is not None or f.until is not None:
+        masks["dates"] = _date_mask(df, f.since, f.until)
+    if f.text:
+        masks["text"] = _contains(df["evidence"], f.text)
+    return masks
+
+
+def filter_mask(df: pd.DataFrame, f: Filters) -> np.ndarray:
+    """The boolean row mask of :func:`filter_events` (no rows copied).
+
+    >>> df = pd.DataFrame({"location": ["Almaty", "Aktau"], "evidence": ["a", "b"],
+    ...                    "event_date": pd.to_datetime(["2022-01-05", "2022-01-06"])})
+    >>> filter_mask(df, Filters(cities=("Aktau",))).tolist()
+    [False, True]
+    """
+    mask = np.ones(len(df), dtype=bool)
+    for part in _masks(df, f).values():
+        mask &= part
+    return mask
+
+
+def filter_events(df: pd.DataFrame, f: Filters) -> pd.DataFrame:
+    """The events matching every filter in ``f`` (all columns, original order).
+
+    An event spanning several days is kept when ``[event_date, date_end]`` overlaps
+    ``[since, until]``; with a date filter, events without a date are left out.
+
+    >>> df = pd.DataFrame({"location": ["Almaty", "Aktau"], "evidence": ["Akimat burned", "b"],
+    ...                    "event_date": pd.to_datetime(["2022-01-05", "2022-01-06"]),
+    ...                    "date_end": pd.to_datetime(["2022-01-07", "2022-01-06"])})
+    >>> filter_events(df, Filters(since=date(2022, 1, 7)))["location"].tolist()
+    ['Almaty']
+    >>> filter_events(df, Filters(text="AKIMAT"))["location"].tolist()
+    ['Almaty']
+    """
+    mask = filter_mask(df, f)
+    return df if mask.all() else df[mask]
+
+
+def totals(df_all: pd.DataFrame, f: Filters) -> Totals:
+    """The counters for the filter ``f`` under the counting rule (see :mod:`dashboard.counting`).
+
+    Takes the whole frame: tallies are chosen by their scope and date, not by the
+    row filter. A tally applies only when its whole scope is inside the filter:
+    no tally under a city filter, only the chosen regions' tallies under a region
+    filter, and none when an event-type or text filter narrows the incidents (a
+    tally counts every kind of event). Source, language, precision and date
+    filters apply to a tally's own row (a figure dated after ``until`` does not count).
+
+    >>> df = pd.DataFrame({"kind": ["incident"], "event_date": pd.to_datetime(["2022-01-05"]),
+    ...     "location": ["Almaty"], "admin1": ["Almaty City"], "country": ["KZ"],
+    ...     "fatalities": pd.array([3], dtype="Int64"), "fatalities_qualifier": ["exact"]})
+    >>> totals(df, Filters()).killed.value
+    3
+    """
+    masks = _masks(df_all, f)
+    kind = df_all["kind"].astype(str).to_numpy() if len(df_all) else np.array([], dtype=str)
+    is_tally = kind == "tally"
+    rows = np.ones(len(df_all), dtype=bool)
+    for part in masks.values():
+        rows &= part
+    narrowing = [name for name in ("cities", "event_types", "text") if name in masks]
+    tallies = rows & is_tally if not narrowing else np.zeros(len(df_all), dtype=bool)
+    if "regions" in masks and tallies.any():
+        tallies &= tally_scope_level(df_all) == "admin1"
+    blocked = {"cities": "a city filter", "event_types": "an event-type filter",
+               "text": "a text search"}
+    note = ""
+    if narrowing and (is_tally & _without(masks, narrowing, len(df_all))).any():
+        note = (f"tallies not applied: {' and '.join(blocked[n] for n in narrowing)} narrows "
+                "the incidents, while a tally counts everything in its scope")
+    elif "regions" in masks and (is_tally & rows).any() and not tallies.any():
+        note = "country tallies not applied: a region filter covers only part of the country"
+    crowd_rows = df_all[rows] if not rows.all() else df_all
+    return count_totals(
+        incidents=crowd_rows[~is_tally[rows]],
+        tallies=df_all[tallies],
+        note=note,
+        where=", ".join(f.cities) if f.cities else ", ".join(f.regions),
+    )
+
+
+def _without(masks: dict[str, np.ndarray], names: Sequence[str], n: int) -> np.ndarray:
+    mask = np.ones(n, dtype=bool)
+    for name, part in masks.items():
+        if name not in names:
+            mask &= part
+    return mask
+
+
+def timeline_bins(df_filtered: pd.DataFrame) -> pd.DataFrame:
+    """Events per day per ``event_type``; an event spanning several days counts on each.
+
+    Columns ``date`` (datetime64, one per day), ``event_type``, ``events`` (int);
+    only days with events appear; rows without a date are left out.
+
+    >>> df = pd.DataFrame({"event_type": ["Riots", "Protests"],
+    ...                    "event_date": pd.to_datetime(["2022-01-05", "2022-01-05"]),
+    ...                    "date_end": pd.to_datetime(["2022-01-06", None])})
+    >>> [(str(d.date()), t, n) for d, t, n in timeline_bins(df).itertuples(index=False)]
+    [('2022-01-05', 'Protests', 1), ('2022-01-05', 'Riots', 1), ('2022-01-06', 'Riots', 1)]
+    """
+    empty = pd.DataFrame({"date": pd.Series([], dtype="datetime64[ns]"),
+                          "event_type": pd.Series([], dtype="str"),
+                          "events": pd.Series([], dtype="int64")})
+    if not len(df_filtered):
+        return empty
+    start = day_numbers(df_filtered["event_date"])
+    dated = start != NO_DAY
+    if not dated.any():
+        return empty
+    end = np.maximum(day_numbers(df_filtered["date_end"]), start) if "date_end" in df_filtered \
+        else start
+    start = start[dated]
+    spans = np.minimum(end[dated] - start, MAX_SPAN_DAYS - 1) + 1
+    types = df_filtered["event_type"].astype("category") if not isinstance(
+        df_filtered["event_type"].dtype, pd.CategoricalDtype) else df_filtered["event_type"]
+    codes = types.cat.codes.to_numpy()[dated].astype(np.int64)
+    labels = np.append(types.cat.categories.astype(str).to_numpy(dtype=object), "")
+    codes[codes < 0] = len(labels) - 1
+    first = start.min()
+    if (spans == 1).all():
+        days, type_codes = start - first, codes
+    else:
+        days = np.repeat(start - first, spans)
+        offsets = np.arange(len(days)) - np.repeat(np.cumsum(spans) - spans, spans)
+        days, type_codes = days + offsets, np.repeat(codes, spans)
+    counts = np.bincount(days * len(labels) + type_codes)
+    keys = np.flatnonzero(counts)
+    out = pd.DataFrame({
+        "date": (first + keys // len(labels)).astype("datetime64[D]").astype("datetime64[ns]"),
+        "event_type": pd.Series(labels[keys % len(labels)], dtype="str"),
+        "events": counts[keys].astype(np.int64),
+    })
+    return out.sort_values(["date", "event_type"], kind="stable", ignore_index=True)
+
+
+def city_counts(df: pd.DataFrame) -> pd.DataFrame:
+    """Events per city or landmark place (``geo_precision`` 1 or 2), most events first.
+
+    >>> df = pd.DataFrame({"location": ["Aktau", "Almaty", "Almaty", "Kazakhstan"],
+    ...                    "geo_precision": [2, 2, 1, 4]})
+    >>> city_counts(df).values.tolist()
+    [['Almaty', 2], ['Aktau', 1]]
+    """
+    located = df[_isin(df["geo_precision"], (1, 2))] if len(df) else df
+    names = located["location"].astype(str)
+    counts = names[names != ""].value_counts()
+    out = pd.DataFrame({"location": counts.index.astype(str), "events": counts.to_numpy("int64")})
+    return out.sort_values(["events", "location"], ascending=[False, True], ignore_index=True)
+
