@@ -1,0 +1,94 @@
+"""Article -> [Event]: rule-based event extraction for German and English.
+
+>>> from dashboard.types import Article
+>>> from datetime import date
+>>> art = Article("a1", "In Almaty stürmten Demonstranten am Mittwoch das Rathaus.", "de",
+...               published=date(2022, 1, 7))
+>>> [(e.event_type, e.place.name, str(e.event_date)) for e in extract_events(art)]
+[('Riots', 'Almaty', '2022-01-05')]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from functools import cache
+from itertools import islice
+
+from dashboard.errors import ProtestmapError
+from dashboard.extract.cues import lemma_table
+from dashboard.extract.events import Facts, code_article, place_context, read_facts
+from dashboard.extract.lexicon import load_lexicon
+from dashboard.extract.pipeline import build_pipeline
+from dashboard.extract.prefilter import Prefilter, Sentence, split_sentences
+from dashboard.types import Article, Event
+
+__all__ = ["extract_events", "extract_many", "supported"]
+
+
+@cache
+def prefilter(lang: str) -> Prefilter:
+    """The first-pass filter for one language, built once per process."""
+    return Prefilter(load_lexicon(lang), lemma_table(lang))
+
+
+@cache
+def supported(lang: str) -> bool:
+    """Whether extraction has a lexicon for ``lang``.
+
+    >>> supported("de"), supported("xx")
+    (True, False)
+    """
+    try:
+        load_lexicon(lang)
+    except ProtestmapError:
+        return False
+    return True
+
+
+def article_text(article: Article) -> str:
+    """The article body, with its title as first paragraph if the body lacks it."""
+    title = article.title.strip()
+    if title and title not in article.text[: len(title) + 200]:
+        return f"{title}\n\n{article.text}"
+    return article.text
+
+
+def _candidates(article: Article) -> list[Sentence]:
+    text = article_text(article)
+    return prefilter(article.language).select(text, split_sentences(text))
+
+
+def extract_many(articles: Iterable[Article], batch_size: int = 32) -> Iterator[tuple[Article, list[Event]]]:
+    """Events for many articles, parsing the kept sentences of a batch in one ``nlp.pipe``.
+
+    Articles in a language without a lexicon come back with no events.
+    Top-level and picklable, so a process pool can map it over chunks.
+    """
+    it = iter(articles)
+    while batch := list(islice(it, batch_size)):
+        yield from _extract_batch(batch)
+
+
+def _extract_batch(batch: list[Article]) -> Iterator[tuple[Article, list[Event]]]:
+    chosen = {id(a): _candidates(a) if supported(a.language) else [] for a in batch}
+    docs: dict[int, list] = {}
+    for lang in {a.language for a in batch if supported(a.language)}:
+        group = [a for a in batch if a.language == lang]
+        texts = [s.text for a in group for s in chosen[id(a)]]
+        parsed = iter(build_pipeline(lang).pipe(texts, batch_size=256))
+        for a in group:
+            docs[id(a)] = [next(parsed) for _ in chosen[id(a)]]
+    for a in batch:
+        sentence_docs = docs.get(id(a), [])
+        context = place_context(sentence_docs)
+        lexicon = load_lexicon(a.language) if supported(a.language) else None
+        facts: list[Facts] = [
+            read_facts(s, d, lexicon, a.published, context)  # type: ignore[arg-type]
+            for s, d in zip(chosen[id(a)], sentence_docs)
+        ]
+        yield a, code_article(a, facts)
+
+
+def extract_events(article: Article) -> list[Event]:
+    """The events of one article (see docs/event-coding.md for the rules)."""
+    return next(extract_many([article]))[1]

@@ -1,0 +1,192 @@
+"""Counts: "26 Menschen", "mehr als 3000 Festnahmen", "dozens", "8,000" -> Count + measure.
+
+A number becomes a count only when a measure noun ("Tote", "arrests") or a
+person noun ("Menschen", "protesters", "von ihnen") follows it (or, in
+English, a measure word precedes it: "killing 26"); the measure of a person
+noun comes from the nearest measure cue ("getötet", "versammelt") in its
+stretch of the sentence. So channel names ("Khabar 24"), years, times and
+dates never become counts, and a gathered crowd is never an arrest.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span, SpanGroup
+from text_to_num import text2num
+
+from dashboard.extract.cues import cues
+from dashboard.extract.lexicon import Lexicon, load_lexicon
+from dashboard.types import Count, Measure, Qualifier
+
+DIGITS = re.compile(r"^\d{1,3}(?:[.,\u202f\u00a0']\d{3})+$|^\d+$")
+GROUP = re.compile(r"^\d{3}$")
+LOOKAHEAD = 4
+MIN_BARE_CROWD = 50
+"""A crowd noun with no gathering word counts as a crowd only from this size on."""
+
+if not Span.has_extension("count"):
+    Span.set_extension("count", default=None)
+    Span.set_extension("group", default="")
+
+
+@dataclass(frozen=True)
+class NumberSpan:
+    start: int
+    end: int
+    value: int
+    vague: bool
+
+
+def parse_number(text: str, lexicon: Lexicon) -> tuple[int, bool] | None:
+    """Value of a number written in digits or words, and whether it is vague.
+
+    >>> lex = load_lexicon("de")
+    >>> parse_number("3.000", lex), parse_number("zwölf", lex), parse_number("Dutzende", lex)
+    ((3000, False), (12, False), (12, True))
+    >>> parse_number("2,5", lex) is None
+    True
+    """
+    low = text.lower()
+    if DIGITS.match(text):
+        return int(re.sub(r"\D", "", text)), False
+    if low in lexicon.vague_words:
+        return lexicon.vague_words[low], True
+    if low in lexicon.number_words:
+        return lexicon.number_words[low], False
+    if lexicon.number_word_pattern.match(low):
+        try:
+            return int(text2num(low, lexicon.language)), False
+        except ValueError:
+            return None
+    return None
+
+
+def find_numbers(doc: Doc, lexicon: Lexicon, blocked: set[int]) -> list[NumberSpan]:
+    """Numbers in the doc outside ``blocked`` tokens, joining "3 000" and "3 Millionen"."""
+    vague = {s: (e, int(v)) for v, s, e in cues(doc, "vague") if e - s > 1}
+    out: list[NumberSpan] = []
+    i = 0
+    while i < len(doc):
+        if i in blocked:
+            i += 1
+            continue
+        if i in vague:
+            end, value = vague[i]
+            out.append(NumberSpan(i, end, value, True))
+            i = end
+            continue
+        parsed = parse_number(doc[i].text, lexicon)
+        if parsed is None:
+            i += 1
+            continue
+        value, is_vague = parsed
+        end = i + 1
+        while end < len(doc) and end not in blocked and doc[end].text.isdigit() \
+                and GROUP.match(doc[end].text) and doc[i].text.isdigit():
+            value = value * 1000 + int(doc[end].text)
+            end += 1
+        if end < len(doc) and doc[end].lower_ in lexicon.scale_words and not is_vague:
+            value *= lexicon.scale_words[doc[end].lower_]
+            end += 1
+        out.append(NumberSpan(i, end, value, is_vague))
+        i = end
+    return out
+
+
+def _qualifier(doc: Doc, start: int, lexicon_quals: list[tuple[str, int, int]]) -> tuple[str, int]:
+    for label, s, e in lexicon_quals:
+        if e == start:
+            return label, s
+    return "exact", start
+
+
+def _measure_for(start: int, end: int, bound_lo: int, bound_hi: int,
+                 cue_spans: list[tuple[str, int, int]]) -> str | None:
+    """Nearest measure cue after the number (else before it) within its stretch;
+    a casualty or arrest cue outranks a gathering cue ("bei den Protesten getötet")."""
+    for wanted in (lambda m: m != "crowd_size", lambda m: m == "crowd_size"):
+        ahead = [(s - end, m) for m, s, e in cue_spans if end <= s < bound_hi and wanted(m)]
+        if ahead:
+            return min(ahead)[1]
+        behind = [(start - e, m) for m, s, e in cue_spans
+                  if bound_lo <= s and e <= start and wanted(m)]
+        if behind:
+            return min(behind)[1]
+    return None
+
+
+class CountTagger:
+    """Reads doc.spans["cues"] (qual, noun, cue, person, vague) and doc.spans["dates"];
+    writes doc.spans["counts"], each labelled with its measure, with
+    Span._.count (a Count whose text is the span) and Span._.group (who is counted)."""
+
+    def __init__(self, lexicon: Lexicon) -> None:
+        self.lexicon = lexicon
+
+    def __call__(self, doc: Doc) -> Doc:
+        blocked = {i for s in doc.spans.get("dates", ()) for i in range(s.start, s.end)}
+        numbers = find_numbers(doc, self.lexicon, blocked)
+        nouns = cues(doc, "noun")
+        persons = cues(doc, "person")
+        measure_cues = cues(doc, "cue")
+        quals = cues(doc, "qual")
+        spans: list[Span] = []
+        for k, num in enumerate(numbers):
+            lo = numbers[k - 1].end if k else 0
+            hi = numbers[k + 1].start if k + 1 < len(numbers) else len(doc)
+            sent_lo, sent_hi = doc[num.start].sent.start, doc[num.start].sent.end
+            lo, hi = max(lo, sent_lo), min(hi, sent_hi)
+            window = range(num.end, min(num.end + LOOKAHEAD, hi))
+            if any(doc[j].is_punct or doc[j].like_num for j in window[:1]):
+                continue
+            noun = next(((m, s, e) for m, s, e in nouns if s in window), None)
+            person = next(((g, s, e) for g, s, e in persons if s in window), None)
+            group = person[0] if person else "all"
+            if noun and noun[0] != "crowd_size" and (person is None or noun[1] <= person[1]):
+                measure: str | None = noun[0]
+            elif person or noun:
+                measure = _measure_for(num.start, num.end, lo, hi, measure_cues)
+                if measure is None and noun and num.value >= MIN_BARE_CROWD:
+                    measure = noun[0]
+                if person is None:
+                    group = "protesters"
+            else:
+                before = [m for m, s, e in measure_cues if e == num.start and self.lexicon.language == "en"]
+                measure = before[0] if before else None
+            if measure is None or (self._is_year(doc, num) and noun is None):
+                continue
+            qualifier, qstart = _qualifier(doc, num.start, quals)
+            if num.vague:
+                qualifier = "vague"
+            span = Span(doc, qstart, (noun or person or (None, 0, num.end))[2], label=measure)
+            span._.count = Count(num.value, _as_qualifier(qualifier), span.text)
+            span._.group = group
+            spans.append(span)
+        doc.spans["counts"] = SpanGroup(doc, name="counts", spans=spans)
+        return doc
+
+    @staticmethod
+    def _is_year(doc: Doc, num: NumberSpan) -> bool:
+        return num.end - num.start == 1 and bool(re.match(r"^(?:1[89]|20)\d\d$", doc[num.start].text))
+
+
+def _as_qualifier(label: str) -> Qualifier:
+    return label if label in ("exact", "at least", "about", "up to", "vague") else "exact"  # type: ignore[return-value]
+
+
+@Language.factory("protestmap_counts")
+def make_count_tagger(nlp: Language, name: str) -> CountTagger:
+    """The count tagger for ``nlp.lang``'s lexicon."""
+    return CountTagger(load_lexicon(nlp.lang))
+
+
+def sentence_counts(sent: Span) -> list[tuple[Measure, Count, str]]:
+    """(measure, Count, group) for every count inside one sentence."""
+    return [
+        (s.label_, s._.count, s._.group)  # type: ignore[misc]
+        for s in sent.doc.spans.get("counts", ())
+        if sent.start <= s.start < sent.end
+    ]

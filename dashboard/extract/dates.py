@@ -1,0 +1,165 @@
+"""Time expressions: Matcher rules mark them, ``resolve_date`` turns them into dates.
+
+Absolute dates ("5. Januar", "January 5", "am 5.1.") need no base; weekdays
+("am Donnerstag", "Freitagmorgen", "on Wednesday") and relative words
+("gestern", "in der Nacht", "overnight") are resolved against the article's
+published date. A year before the published year marks history.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from spacy.language import Language
+from spacy.matcher import Matcher
+from spacy.tokens import Doc, Span, SpanGroup
+
+from dashboard.extract.cues import cues
+from dashboard.extract.lexicon import DateWords, Lexicon, load_lexicon
+
+DAY = r"^(?:[12]?\d|3[01])(?:\.|st|nd|rd|th)?$"
+YEAR = r"^(?:1[89]\d\d|20\d\d)$"
+NUMERIC = re.compile(r"^(?P<d>[12]?\d|3[01])\.(?P<m>1[0-2]|0?[1-9])\.(?P<y>\d{4}|\d{2})?$")
+
+
+@dataclass(frozen=True)
+class DateRef:
+    """A resolved time expression: date (or None), ACLED time_precision, history flag.
+
+    time_precision: 1 the day is stated, 2 approximate (night, evening, article
+    date), 3 unresolved or month only.
+    """
+
+    date: date | None
+    precision: int
+    history: bool = False
+    note: str = ""
+
+
+def _alts(words: object) -> str:
+    return "|".join(sorted((re.escape(str(w)) for w in words), key=len, reverse=True))
+
+
+def date_patterns(words: DateWords) -> dict[str, list[list[dict[str, object]]]]:
+    """Matcher patterns per date label (dm, md, my, numeric, weekday, year)."""
+    month = {"LOWER": {"IN": sorted(words.months)}}
+    day = {"TEXT": {"REGEX": DAY}}
+    year = {"TEXT": {"REGEX": YEAR}}
+    weekday = {"LOWER": {"REGEX": f"^(?:{_alts(words.weekdays)})(?:{_alts(words.day_parts)})?s?$"}}
+    return {
+        "dm": [[day, month, year], [day, month], [day, {"LOWER": "of"}, month]],
+        "md": [[month, day, {"ORTH": ","}, year], [month, day, year], [month, day]],
+        "my": [[month, year]],
+        "numeric": [[{"TEXT": {"REGEX": NUMERIC.pattern}}]],
+        "weekday": [[weekday]],
+        "year": [[year]],
+    }
+
+
+class DateTagger:
+    """Reads tokens and doc.spans["cues"] ("reldate:*", "nightbefore:*");
+    writes doc.spans["dates"], labelled dm|md|my|numeric|weekday|year|rel:<days>|night."""
+
+    def __init__(self, nlp: Language, lexicon: Lexicon) -> None:
+        self.matcher = Matcher(nlp.vocab)
+        for label, patterns in date_patterns(lexicon.dates).items():
+            self.matcher.add(label, patterns, greedy="LONGEST")
+
+    def __call__(self, doc: Doc) -> Doc:
+        found = [Span(doc, s, e, label=doc.vocab.strings[k]) for k, s, e in self.matcher(doc)]
+        found += [Span(doc, s, e, label=f"rel:{off}") for off, s, e in cues(doc, "reldate")]
+        weekdays = {s.start: s for s in found if s.label_ == "weekday"}
+        for _, s, e in cues(doc, "nightbefore"):
+            if e in weekdays:
+                found.append(Span(doc, s, e + 1, label="night"))
+        found.sort(key=lambda sp: (sp.start, -(sp.end - sp.start)))
+        kept: list[Span] = []
+        for sp in found:
+            if not kept or sp.start >= kept[-1].end:
+                kept.append(sp)
+        doc.spans["dates"] = SpanGroup(doc, name="dates", spans=kept)
+        return doc
+
+
+@Language.factory("protestmap_dates")
+def make_date_tagger(nlp: Language, name: str) -> DateTagger:
+    """The date tagger for ``nlp.lang``'s lexicon."""
+    return DateTagger(nlp, load_lexicon(nlp.lang))
+
+
+def _latest_weekday(weekday: int, base: date) -> date:
+    return base - timedelta(days=(base.weekday() - weekday) % 7)
+
+
+def _with_year(day: int, month: int, year: int | None, published: date | None) -> DateRef:
+    if year is not None:
+        try:
+            d = date(year, month, day)
+        except ValueError:
+            return DateRef(None, 3, note="impossible date")
+        return DateRef(d, 1, history=published is not None and year < published.year)
+    if published is None:
+        return DateRef(None, 3, note="day and month without a year or published date")
+    try:
+        d = date(published.year, month, day)
+    except ValueError:
+        return DateRef(None, 3, note="impossible date")
+    if d > published + timedelta(days=7):
+        d = d.replace(year=d.year - 1)
+    return DateRef(d, 1)
+
+
+def resolve_date(label: str, text: str, published: date | None, words: DateWords) -> DateRef:
+    """Resolve one tagged time expression.
+
+    >>> from dashboard.extract.lexicon import load_lexicon
+    >>> w = load_lexicon("de").dates
+    >>> resolve_date("weekday", "Donnerstag", date(2022, 1, 7), w)
+    DateRef(date=datetime.date(2022, 1, 6), precision=1, history=False, note='')
+    >>> resolve_date("rel:-1", "in der Nacht", date(2022, 1, 7), w).date
+    datetime.date(2022, 1, 6)
+    """
+    low = text.lower()
+    tokens = re.findall(r"[^\W\d_]+\.?|\d+", low)
+    numbers = [int(t) for t in tokens if t.isdigit()]
+    month = next((words.months[t] for t in tokens if t in words.months), None)
+    year = next((n for n in numbers if n >= 1800), None)
+    if label in ("dm", "md"):
+        day = next(n for n in numbers if n <= 31)
+        return _with_year(day, month or 1, year, published)
+    if label == "numeric":
+        m = NUMERIC.match(text)
+        if not m:
+            return DateRef(None, 3, note=f"unreadable date {text!r}")
+        y = m["y"]
+        return _with_year(int(m["d"]), int(m["m"]),
+                          None if y is None else int(y) + (2000 if len(y) == 2 else 0), published)
+    if label in ("my", "year"):
+        history = published is not None and year is not None and year < published.year
+        if label == "my" and year is not None and month is not None:
+            return DateRef(date(year, month, 1), 3, history=history)
+        return DateRef(None, 3, history=history)
+    if published is None:
+        return DateRef(None, 3, note=f"relative date {text!r} unresolved: no published date")
+    if label in ("weekday", "night"):
+        head = re.match(f"^(?:.* )?({_alts(words.weekdays)})", low)
+        if head is None:
+            return DateRef(None, 3, note=f"unreadable weekday {text!r}")
+        d = _latest_weekday(words.weekdays[head.group(1)], published)
+        if label == "night":
+            return DateRef(d - timedelta(days=1), 2)
+        return DateRef(d, 1)
+    offset = int(label.split(":", 1)[1])
+    vague = any(part in low for part in words.day_parts)
+    return DateRef(published + timedelta(days=offset), 2 if vague else 1)
+
+
+def sentence_dates(sent: Span, published: date | None, words: DateWords) -> list[DateRef]:
+    """Resolved dates of the date spans inside one sentence, in text order."""
+    return [
+        resolve_date(s.label_, s.text, published, words)
+        for s in sent.doc.spans.get("dates", ())
+        if sent.start <= s.start < sent.end
+    ]

@@ -1,0 +1,120 @@
+"""Per-language word lists (``lexicon/<lang>.yaml``) loaded into one typed value.
+
+Everything language-specific in extraction lives in those YAML files; a new
+language is a new file (plus a lemmatizer). Phrases are strings of words,
+"..." marking a gap of up to six tokens.
+
+>>> lex = load_lexicon("de")
+>>> lex.language, lex.vague_words["dutzende"]
+('de', 12)
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from dashboard.errors import ProtestmapError
+
+LEXICON_DIR = Path(__file__).with_name("lexicon")
+Phrases = dict[str, tuple[str, ...]]
+"""label -> phrases that signal it."""
+
+
+@dataclass(frozen=True)
+class DateWords:
+    months: dict[str, int]
+    weekdays: dict[str, int]
+    day_parts: tuple[str, ...]
+    relative: dict[str, int]
+    night_before_weekday: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """The language-specific data extraction runs on."""
+
+    language: str
+    triggers: Phrases
+    compound_heads: Phrases
+    measure_nouns: Phrases
+    measure_cues: Phrases
+    person_nouns: Phrases
+    qualifiers: Phrases
+    number_words: dict[str, int]
+    number_word_pattern: re.Pattern[str]
+    scale_words: dict[str, int]
+    vague_words: dict[str, int]
+    authorities: Phrases
+    attribution_cues: tuple[str, ...]
+    actors: Phrases
+    peaceful: tuple[str, ...]
+    dates: DateWords
+    boilerplate: tuple[str, ...]
+
+    def phrase_groups(self) -> dict[str, Phrases]:
+        """Every phrase table the cue matcher needs, keyed by group name."""
+        return {
+            "trigger": self.triggers,
+            "noun": self.measure_nouns,
+            "cue": self.measure_cues,
+            "person": self.person_nouns,
+            "qual": self.qualifiers,
+            "auth": self.authorities,
+            "attr": {"attribution": self.attribution_cues},
+            "actor": self.actors,
+            "peaceful": {"peaceful": self.peaceful},
+            "vague": {str(v): tuple(k for k, n in self.vague_words.items() if n == v)
+                      for v in set(self.vague_words.values())},
+            "reldate": {str(v): tuple(k for k, n in self.dates.relative.items() if n == v)
+                        for v in set(self.dates.relative.values())},
+            "nightbefore": {"night": self.dates.night_before_weekday},
+        }
+
+
+def _phrases(raw: Any) -> Phrases:
+    return {str(k): tuple(str(p) for p in (v or ())) for k, v in (raw or {}).items()}
+
+
+def _split_measures(raw: dict[str, Any], part: str) -> Phrases:
+    return {m: tuple(str(p) for p in spec.get(part, ())) for m, spec in raw.items()}
+
+
+@cache
+def load_lexicon(language: str) -> Lexicon:
+    """Read and check ``lexicon/<language>.yaml``; raises ProtestmapError if absent."""
+    path = LEXICON_DIR / f"{language}.yaml"
+    if not path.exists():
+        raise ProtestmapError(f"{path}: no extraction lexicon for language {language!r}")
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    d = raw["dates"]
+    return Lexicon(
+        language=language,
+        triggers=_phrases(raw["triggers"]),
+        compound_heads=_phrases(raw.get("compound_heads")),
+        measure_nouns=_split_measures(raw["measures"], "nouns"),
+        measure_cues=_split_measures(raw["measures"], "cues"),
+        person_nouns=_phrases(raw["person_nouns"]),
+        qualifiers=_phrases(raw["qualifiers"]),
+        number_words={str(k).lower(): int(v) for k, v in raw["number_words"].items()},
+        number_word_pattern=re.compile(raw["number_word_pattern"]),
+        scale_words={str(k).lower(): int(v) for k, v in raw["scale_words"].items()},
+        vague_words={str(k).lower(): int(v) for k, v in raw["vague_words"].items()},
+        authorities=_phrases(raw["authorities"]),
+        attribution_cues=tuple(str(p) for p in raw["attribution_cues"]),
+        actors=_phrases(raw["actors"]),
+        peaceful=tuple(str(p) for p in raw["peaceful"]),
+        dates=DateWords(
+            months={str(k).lower(): int(v) for k, v in d["months"].items()},
+            weekdays={str(k).lower(): int(v) for k, v in d["weekdays"].items()},
+            day_parts=tuple(str(p) for p in d["day_parts"]),
+            relative={str(k).lower(): int(v) for k, v in d["relative"].items()},
+            night_before_weekday=tuple(str(p) for p in d["night_before_weekday"]),
+        ),
+        boilerplate=tuple(str(p) for p in raw["boilerplate"]),
+    )

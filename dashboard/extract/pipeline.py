@@ -1,0 +1,51 @@
+"""The spaCy pipeline per language, every component listed in one place.
+
+``build_pipeline(lang)`` = ``spacy.blank(lang)`` + these components, in order:
+
+- ``sentencizer``          writes Token.is_sent_start
+- ``lemmatizer``           lookup tables from spacy-lookups-data; writes Token.lemma_
+- ``protestmap_norm``      Token.lemma_ -> Token.norm_ (lowercased lemma)        (cues.py)
+- ``protestmap_cues``      lexicon phrases -> doc.spans["cues"]                   (cues.py)
+- ``protestmap_triggers``  cues + German compounds -> doc.spans["triggers"]       (triggers.py)
+- ``protestmap_dates``     Matcher rules -> doc.spans["dates"]                    (dates.py)
+- ``protestmap_counts``    numbers + nouns + cues -> doc.spans["counts"]          (counts.py)
+- ``protestmap_places``    gazetteer surface forms -> doc.spans["places"]         (places.py)
+
+Pipelines are built lazily, once per process and language.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+import spacy
+from spacy.language import Language
+
+from dashboard.extract import counts, cues, dates, places, triggers  # noqa: F401  (registers factories)
+from dashboard.extract.lexicon import load_lexicon
+
+RULE_COMPONENTS: tuple[str, ...] = (
+    "protestmap_norm",
+    "protestmap_cues",
+    "protestmap_triggers",
+    "protestmap_dates",
+    "protestmap_counts",
+    "protestmap_places",
+)
+
+
+@cache
+def build_pipeline(lang: str) -> Language:
+    """The rule pipeline for one language (raises ProtestmapError without a lexicon).
+
+    >>> build_pipeline("de").pipe_names[:3]
+    ['sentencizer', 'lemmatizer', 'protestmap_norm']
+    """
+    load_lexicon(lang)
+    nlp = spacy.blank(lang)
+    nlp.add_pipe("sentencizer")
+    nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
+    nlp.initialize()
+    for name in RULE_COMPONENTS:
+        nlp.add_pipe(name)
+    return nlp

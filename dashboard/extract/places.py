@@ -1,0 +1,131 @@
+"""Places: gazetteer surface forms tagged in the Doc, resolved to ``Place`` values.
+
+The tagger is a PhraseMatcher over every alias and inflected form the
+gazetteer knows (case-sensitive, so "Mir" the pronoun is not "Mir" the town).
+Resolution asks ``gaz.resolve(surface, context)`` with the other places of the
+article as context; anything outside Kazakhstan comes back as kind "foreign".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import cache, lru_cache
+from typing import Any, Protocol
+
+from geopy.distance import geodesic
+from spacy.language import Language
+from spacy.matcher import PhraseMatcher
+from spacy.tokens import Doc, SpanGroup
+
+from dashboard.types import Place
+
+HOME = "KZ"
+HOME_NAMES = ("Kazakhstan", "Kasachstan")
+RANK = {"landmark": 0, "city": 1, "region": 2, "country": 3}
+LANDMARK_KM = 60.0
+
+
+class Gazetteer(Protocol):
+    def resolve(self, surface: str, context: Sequence[str] = ()) -> Any: ...
+    def surface_forms(self) -> Any: ...
+
+
+@cache
+def default_gazetteer() -> Gazetteer:
+    """The project's Kazakhstan gazetteer, loaded once per process."""
+    from gazetteer import load_gazetteer
+
+    return load_gazetteer()
+
+
+def usable_form(form: str) -> bool:
+    """A surface form worth tagging: capitalised (or a non-Latin script) and 3+ letters.
+
+    >>> usable_form("Almaty"), usable_form("mir"), usable_form("Ak")
+    (True, False, False)
+    """
+    return len(form) >= 3 and form[0].isupper()
+
+
+class PlaceTagger:
+    """Reads the tokens; writes doc.spans["places"], labelled with the surface form."""
+
+    def __init__(self, nlp: Language, gazetteer: Gazetteer) -> None:
+        self.matcher = PhraseMatcher(nlp.vocab, attr="ORTH")
+        forms = [f for f in gazetteer.surface_forms() if usable_form(f)]
+        for form in forms:
+            self.matcher.add(form, [nlp.make_doc(form)])
+
+    def __call__(self, doc: Doc) -> Doc:
+        spans = self.matcher(doc, as_spans=True)
+        spans.sort(key=lambda s: (s.start, -(s.end - s.start)))
+        kept = []
+        for sp in spans:
+            if not kept or sp.start >= kept[-1].end:
+                kept.append(sp)
+        doc.spans["places"] = SpanGroup(doc, name="places", spans=kept)
+        return doc
+
+
+@Language.factory("protestmap_places")
+def make_place_tagger(nlp: Language, name: str) -> PlaceTagger:
+    """The place tagger over the default gazetteer's surface forms."""
+    return PlaceTagger(nlp, default_gazetteer())
+
+
+def to_place(loc: Any, surface: str) -> Place:
+    """A geopy Location from the gazetteer (or None) as a ``Place``."""
+    if loc is None:
+        return Place(surface, None, None, kind="unknown", matched=surface)
+    raw = loc.raw
+    foreign = raw.get("country_code") != HOME
+    return Place(
+        name=raw.get("name") or surface,
+        latitude=loc.latitude,
+        longitude=loc.longitude,
+        admin1=raw.get("admin1") or "",
+        country=raw.get("country_code") or "",
+        kind="foreign" if foreign else raw.get("kind", "unknown"),
+        geonameid=raw.get("geonameid"),
+        matched=surface,
+    )
+
+
+@lru_cache(maxsize=65536)
+def resolve_place(surface: str, context: tuple[str, ...]) -> Place:
+    """Resolve one surface form with the article's other place names as context."""
+    return to_place(default_gazetteer().resolve(surface, context=context), surface)
+
+
+@cache
+def home_country() -> Place:
+    """Kazakhstan as a country-level Place (geo_precision 4)."""
+    for name in HOME_NAMES:
+        place = resolve_place(name, ())
+        if place.kind == "country":
+            return place
+    return Place("Kazakhstan", 48.0, 68.0, country=HOME, kind="country", matched="")
+
+
+def most_specific(places: Sequence[Place], anchor: Place | None = None) -> Place | None:
+    """The most specific home place (landmark > city > region > country).
+
+    A landmark counts only near (<= 60 km) a city named in the same sentence or
+    the paragraph's ``anchor`` city: a generic "Flughafen" or "Stadtverwaltung"
+    is the one of the city the text is about, never another city's.
+
+    >>> a = Place("Aktau", 43.66, 51.17, country="KZ", kind="city")
+    >>> airport = Place("Almaty Airport", 43.35, 77.04, country="KZ", kind="landmark")
+    >>> most_specific([a, airport]).name, most_specific([airport]) is None
+    ('Aktau', True)
+    """
+    home = [p for p in places if p.country == HOME and p.kind in RANK]
+    cities = [p for p in home if p.kind == "city"] + ([anchor] if anchor is not None else [])
+    home = [p for p in home if p.kind != "landmark" or any(_near(p, c) for c in cities)]
+    return min(home, key=lambda p: RANK[p.kind], default=None)
+
+
+def _near(a: Place, b: Place) -> bool:
+    if None in (a.latitude, a.longitude, b.latitude, b.longitude):
+        return False
+    return geodesic((a.latitude, a.longitude), (b.latitude, b.longitude)).km <= LANDMARK_KM

@@ -1,0 +1,143 @@
+"""The cheap first pass: split raw text into paragraphs and sentences, and keep
+only the sentences that hold a trigger, a count word or an authority.
+
+One Aho-Corasick automaton per language (every inflected form of every
+lexicon word, from the lemmatizer's lookup table inverted) scans the
+lowercased article once; only the sentences it hits go through spaCy.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+import ahocorasick
+
+from dashboard.extract.lexicon import Lexicon
+
+PARAGRAPH = re.compile(r"\n[ \t]*\n+")
+LINE_BREAK = re.compile(r"\n")
+SENTENCE_END = re.compile(r"[.!?…]+[\"'”“»«)]*\s+(?=[\"'„“»«(]?[A-ZÄÖÜА-ЯЁ0-9])")
+NO_BREAK_BEFORE = re.compile(r"(?:\b\d{1,2}|\b[A-ZÄÖÜ]|\bca|\bbzw|\bNr|\bSt|\bDr|\bProf|\bMr|\bMrs|\bMs|\bgen|\bJan|\bFeb|\bAug|\bSept?|\bOkt|\bOct|\bNov|\bDe[cz]|\bu\.a|\bz\.B|\bvgl)\.$")
+HEADING_END = re.compile(r"[.!?:;\"“”»]\s*$")
+SHORT_FORM = 5
+GROUPS = ("trigger", "noun", "cue", "auth")
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """One sentence of an article with where it sits.
+
+    ``heading`` is a one-line paragraph without closing punctuation (a title or
+    subheading); ``paragraph`` 0 is the article's first paragraph.
+    """
+
+    index: int
+    paragraph: int
+    start: int
+    text: str
+    heading: bool
+
+
+def split_sentences(text: str) -> list[Sentence]:
+    """Paragraphs (blank lines) -> lines -> sentences, with character offsets.
+
+    >>> [s.text for s in split_sentences("Titel\\n\\nAm 5. Januar kamen sie. Dann gingen sie.")]
+    ['Titel', 'Am 5. Januar kamen sie.', 'Dann gingen sie.']
+    """
+    out: list[Sentence] = []
+    par_start = 0
+    paragraphs = PARAGRAPH.split(text)
+    offset = 0
+    for p, para in enumerate(paragraphs):
+        par_start = text.index(para, offset) if para else offset
+        offset = par_start + len(para)
+        stripped = para.strip()
+        if not stripped:
+            continue
+        heading = "\n" not in stripped and not HEADING_END.search(stripped) and len(stripped) < 200
+        line_start = par_start
+        for line in LINE_BREAK.split(para):
+            begin = 0
+            for m in SENTENCE_END.finditer(line):
+                if NO_BREAK_BEFORE.search(line[: m.start() + 1]):
+                    continue
+                _add(out, p, line_start + begin, line[begin:m.end()], heading)
+                begin = m.end()
+            _add(out, p, line_start + begin, line[begin:], heading)
+            line_start += len(line) + 1
+    return out
+
+
+def _add(out: list[Sentence], paragraph: int, start: int, text: str, heading: bool) -> None:
+    stripped = text.strip()
+    if stripped:
+        lead = len(text) - len(text.lstrip())
+        out.append(Sentence(len(out), paragraph, start + lead, stripped, heading))
+
+
+def key_word(phrase: str) -> str:
+    """The word of a phrase the first pass looks for: its first capitalised word, else its longest.
+
+    >>> key_word("in Brand setzen"), key_word("open ... fire")
+    ('Brand', 'open')
+    """
+    words = [w for w in re.findall(r"\w+", phrase)]
+    capitalised = [w for w in words if w[0].isupper()]
+    return capitalised[0] if capitalised else max(words, key=len)
+
+
+def inflected_forms(words: Iterable[str], lemmas: Mapping[str, str]) -> set[str]:
+    """Every lowercased form whose lemma is one of ``words`` (or the word itself).
+
+    >>> sorted(inflected_forms(["töten"], {"getötet": "töten", "tötete": "töten", "Hund": "Hund"}))
+    ['getötet', 'töten', 'tötete']
+    """
+    inverse: dict[str, set[str]] = defaultdict(set)
+    for form, lemma in lemmas.items():
+        inverse[lemma.lower()].add(form.lower())
+    out: set[str] = set()
+    for word in words:
+        low = word.lower()
+        out.add(low)
+        out |= inverse.get(lemmas.get(word, low).lower(), set())
+        out |= inverse.get(low, set())
+    return out
+
+
+class Prefilter:
+    """Aho-Corasick over lexicon word forms; ``select`` keeps sentences worth parsing."""
+
+    def __init__(self, lexicon: Lexicon, lemmas: Mapping[str, str]) -> None:
+        groups = lexicon.phrase_groups()
+        words = {key_word(p) for g in GROUPS for phrases in groups[g].values() for p in phrases}
+        self.automaton = ahocorasick.Automaton()
+        for form in inflected_forms(words, lemmas):
+            if len(form) >= 4:
+                self.automaton.add_word(form, len(form))
+        for heads in lexicon.compound_heads.values():
+            for head in heads:
+                self.automaton.add_word(head, len(head))
+        self.automaton.make_automaton()
+
+    def hits(self, text: str) -> list[int]:
+        """Start offsets of word hits (short forms must stand as whole words)."""
+        low = text.lower()
+        out = []
+        for end, length in self.automaton.iter(low):
+            start = end - length + 1
+            if length >= SHORT_FORM or (
+                (start == 0 or not low[start - 1].isalnum())
+                and (end + 1 == len(low) or not low[end + 1].isalnum())
+            ):
+                out.append(start)
+        return out
+
+    def select(self, text: str, sentences: list[Sentence]) -> list[Sentence]:
+        """The sentences of ``text`` that contain at least one hit."""
+        starts = [s.start for s in sentences]
+        chosen = {bisect_right(starts, h) - 1 for h in self.hits(text)}
+        return [sentences[i] for i in sorted(chosen) if i >= 0]

@@ -1,0 +1,106 @@
+"""Event triggers: cue words -> trigger classes -> one ACLED event_type/sub_event_type.
+
+Trigger classes are language-independent ("arson", "protest", "deploy"...);
+each lexicon lists the words that signal them. ``TYPE_RULES`` is the coding
+table (docs/event-coding.md): the first rule whose classes the sentence has wins.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span, SpanGroup
+
+from dashboard.extract.cues import cues
+from dashboard.extract.lexicon import Lexicon, load_lexicon
+
+INFLECTION = "|e|en|n|s|es|er|ern"
+"""Endings a compound head may carry when the lemmatizer does not know the word."""
+VIOLENT = frozenset({"arson", "storm", "destroy", "riot", "barricade", "shooting"})
+
+
+@dataclass(frozen=True)
+class TypeRule:
+    """Sentence has any of ``any_of`` and all of ``all_of`` -> this ACLED type."""
+
+    any_of: frozenset[str]
+    event_type: str
+    sub_event_type: str
+    all_of: frozenset[str] = frozenset()
+
+
+TYPE_RULES: tuple[TypeRule, ...] = (
+    TypeRule(frozenset({"shooting", "kill"}), "Protests", "Excessive force against protesters",
+             all_of=frozenset({"peaceful", "protest"})),
+    TypeRule(VIOLENT, "Riots", "Violent demonstration"),
+    TypeRule(frozenset({"disperse"}), "Protests", "Protest with intervention"),
+    TypeRule(frozenset({"protest", "block"}), "Protests", "Protest with intervention",
+             all_of=frozenset({"arrest"})),
+    TypeRule(frozenset({"protest", "block"}), "Protests", "Peaceful protest"),
+    TypeRule(frozenset({"arrest"}), "Strategic developments", "Arrests"),
+    TypeRule(frozenset({"deploy"}), "Strategic developments", "Other", all_of=frozenset({"troops"})),
+    TypeRule(frozenset({"emergency"}), "Strategic developments", "Other"),
+    TypeRule(frozenset({"kill"}), "Riots", "Violent demonstration"),
+)
+
+
+def classify(classes: frozenset[str]) -> tuple[str, str] | None:
+    """ACLED (event_type, sub_event_type) for a sentence's trigger classes, or None.
+
+    >>> classify(frozenset({"storm", "destroy"}))
+    ('Riots', 'Violent demonstration')
+    >>> classify(frozenset({"protest", "peaceful"}))
+    ('Protests', 'Peaceful protest')
+    >>> classify(frozenset({"troops"})) is None
+    True
+    """
+    for rule in TYPE_RULES:
+        if classes & rule.any_of and rule.all_of <= classes:
+            return rule.event_type, rule.sub_event_type
+    return None
+
+
+def compound_regex(lexicon: Lexicon) -> re.Pattern[str] | None:
+    """One regex per language: a lemma ending in a compound head ("massenprotest")."""
+    heads = [(cls, h) for cls, hs in lexicon.compound_heads.items() for h in hs]
+    if not heads:
+        return None
+    alts = "|".join(f"(?P<{cls}_{i}>{re.escape(h)})" for i, (cls, h) in enumerate(heads))
+    return re.compile(f"(?:{alts})(?:{INFLECTION})$")
+
+
+class TriggerTagger:
+    """Reads doc.spans["cues"] ("trigger:*", "peaceful:*") and Token.norm_ (compounds);
+    writes doc.spans["triggers"], labelled with the trigger class."""
+
+    def __init__(self, lexicon: Lexicon) -> None:
+        self.compounds = compound_regex(lexicon)
+
+    def __call__(self, doc: Doc) -> Doc:
+        spans = [Span(doc, s, e, label=label) for label, s, e in cues(doc, "trigger")]
+        spans += [Span(doc, s, e, label="peaceful") for _, s, e in cues(doc, "peaceful")]
+        if self.compounds is not None:
+            covered = {i for sp in spans for i in range(sp.start, sp.end)}
+            for token in doc:
+                if token.i in covered or len(token.norm_) < 6 or not token.is_alpha:
+                    continue
+                m = self.compounds.search(token.norm_)
+                if m and m.lastgroup:
+                    spans.append(Span(doc, token.i, token.i + 1, label=m.lastgroup.rsplit("_", 1)[0]))
+        doc.spans["triggers"] = SpanGroup(doc, name="triggers", spans=sorted(spans))
+        return doc
+
+
+@Language.factory("protestmap_triggers")
+def make_trigger_tagger(nlp: Language, name: str) -> TriggerTagger:
+    """The trigger tagger for ``nlp.lang``'s lexicon."""
+    return TriggerTagger(load_lexicon(nlp.lang))
+
+
+def trigger_classes(doc: Doc | Span) -> frozenset[str]:
+    """The trigger classes present in a doc or sentence."""
+    d = doc.doc if isinstance(doc, Span) else doc
+    lo, hi = (doc.start, doc.end) if isinstance(doc, Span) else (0, len(d))
+    return frozenset(s.label_ for s in d.spans.get("triggers", ()) if lo <= s.start < hi)
