@@ -11,7 +11,6 @@ import argparse
 import platform
 import re
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -21,9 +20,15 @@ ROUNDS = 5
 
 
 def _machine() -> str:
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor() or "unknown CPU")
-    return f"{subprocess.run(['nproc'], capture_output=True, text=True).stdout.strip()} × {cpu}, Python {platform.python_version()}"
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor() or "unknown CPU",
+    )
+    return f"{subprocess.run(['nproc'], capture_output=True, text=True, check=False).stdout.strip()} × {cpu}, Python {platform.python_version()}"
 
 
 def _rate(func, queries: list[str]) -> float:
@@ -49,30 +54,43 @@ def measure() -> list[tuple[str, str]]:
         ("load (import + build index), s", f"{load:.3f}"),
         ("surface forms / query list", f"{len(forms)} / {len(queries)}"),
         ("plain `dict.get` of the query string, lookups/s", f"{_rate(plain.get, queries):,.0f}"),
-        ("`gaz.resolve(surface)` (normalise + dict), lookups/s", f"{_rate(gaz.resolve, queries):,.0f}"),
+        (
+            "`gaz.resolve(surface)` (normalise + dict), lookups/s",
+            f"{_rate(gaz.resolve, queries):,.0f}",
+        ),
         ("`gaz.geocode(query)`, lookups/s", f"{_rate(gaz.geocode, queries):,.0f}"),
         ("`gaz.lookup(surface)` (all candidates), lookups/s", f"{_rate(gaz.lookup, queries):,.0f}"),
-        ("`gaz.resolve(surface, context=[2 names])`, lookups/s",
-         f"{_rate(lambda q: gaz.resolve(q, ('Almaty', 'Mangystau')), queries[:5000]):,.0f}"),
+        (
+            "`gaz.resolve(surface, context=[2 names])`, lookups/s",
+            f"{_rate(lambda q: gaz.resolve(q, ('Almaty', 'Mangystau')), queries[:5000]):,.0f}",
+        ),
     ]
 
 
 def render(rows: list[tuple[str, str]]) -> str:
     table = "\n".join(["| measure | value |", "|---|---|", *(f"| {k} | {v} |" for k, v in rows)])
-    return (f"## Geocoder\n\nCommand: `{COMMAND}` (best of {ROUNDS} rounds; one process, one core)\n"
-            f"Machine: {_machine()}\n\n{table}\n")
+    return (
+        f"## Geocoder\n\nCommand: `{COMMAND}` (best of {ROUNDS} rounds; one process, one core)\n"
+        f"Machine: {_machine()}\n\n{table}\n"
+    )
 
 
 def write_section(section: str, path: Path = DOCS) -> None:
     text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    pattern = re.compile(r"^## Geocoder\n.*?(?=^## |\Z)", re.S | re.M)
-    text = pattern.sub(section + "\n", text) if pattern.search(text) else text.rstrip("\n") + "\n\n" + section
+    pattern = re.compile(r"^## Geocoder\n.*?(?=^## |\Z)", re.DOTALL | re.MULTILINE)
+    text = (
+        pattern.sub(section + "\n", text)
+        if pattern.search(text)
+        else text.rstrip("\n") + "\n\n" + section
+    )
     path.write_text(text, encoding="utf-8")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--no-write", action="store_true", help="print only, leave docs/benchmarks.md alone")
+    parser.add_argument(
+        "--no-write", action="store_true", help="print only, leave docs/benchmarks.md alone"
+    )
     args = parser.parse_args()
     section = render(measure())
     print(section)
@@ -81,4 +99,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

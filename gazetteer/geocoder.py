@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import functools
-import math
 from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 from geopy.geocoders.base import DEFAULT_SENTINEL, Geocoder
 from geopy.location import Location
 from geopy.point import Point
 
 from gazetteer.normalise import normalise
-from gazetteer.records import Entry, read_aliases, read_entries
+from gazetteer.records import Alias, Entry, read_aliases, read_entries
 from gazetteer.resolve import Candidate, choose, distance_km, rank
 
 DATA = Path(__file__).parent / "data"
@@ -30,14 +30,21 @@ class KazakhstanGazetteer(Geocoder):
     'RU'
     """
 
-    def __init__(self, country: str = "KZ", data_dir: Path | None = None, **geocoder_options: Any) -> None:
+    def __init__(
+        self, country: str = "KZ", data_dir: Path | None = None, **geocoder_options: Any
+    ) -> None:
         super().__init__(**geocoder_options)
         folder = Path(data_dir) if data_dir else DATA
         prefix = country.lower()
-        entries_path, aliases_path = folder / f"{prefix}_entries.tsv", folder / f"{prefix}_aliases.tsv"
+        entries_path, aliases_path = (
+            folder / f"{prefix}_entries.tsv",
+            folder / f"{prefix}_aliases.tsv",
+        )
         if not entries_path.exists():
-            raise FileNotFoundError(f"{entries_path}: no gazetteer for {country!r}; "
-                                    f"run python -m gazetteer.build --country {country}")
+            raise FileNotFoundError(
+                f"{entries_path}: no gazetteer for {country!r}; "
+                f"run python -m gazetteer.build --country {country}"
+            )
         self.country = country.upper()
         entries = {e.id: e for e in read_entries(entries_path)}
         self._countries = {e.country_code: e.name for e in entries.values() if e.kind == "country"}
@@ -46,25 +53,45 @@ class KazakhstanGazetteer(Geocoder):
         for alias in self._aliases:
             grouped[normalise(alias.alias)].append(Candidate(entries[alias.id], alias))
         self._candidates = {key: rank(cands) for key, cands in grouped.items()}
-        self._locations = {key: [self._location(c) for c in cands] for key, cands in self._candidates.items()}
-        self._best: dict[str, Location | None] = {}
-        for key, cands in self._candidates.items():
-            chosen = choose(cands)
-            self._best[key] = self._location(chosen[0]) if chosen else None
-        self._home = [e for e in entries.values() if e.kind == "city" and e.country_code == self.country]
+        self._locations = {
+            key: [self._location(c) for c in cands] for key, cands in self._candidates.items()
+        }
+        self._best = {key: self._first(choose(c)) for key, c in self._candidates.items()}
+        self._best_lower = {
+            key: self._first(choose(c, capitalised=False)) for key, c in self._candidates.items()
+        }
+        self._home = [
+            e for e in entries.values() if e.kind == "city" and e.country_code == self.country
+        ]
+
+    def _first(self, chosen: list[Candidate]) -> Location | None:
+        return self._location(chosen[0]) if chosen else None
 
     def _location(self, candidate: Candidate) -> Location:
         entry = candidate.entry
         parts = [entry.name]
-        for part in (entry.city if entry.kind == "landmark" else "", entry.admin1,
-                     self._countries.get(entry.country_code, entry.country_code)):
+        for part in (
+            entry.city if entry.kind == "landmark" else "",
+            entry.admin1,
+            self._countries.get(entry.country_code, entry.country_code),
+        ):
             if part and part != parts[-1]:
                 parts.append(part)
-        raw = {"geonameid": entry.geonameid, "country_code": entry.country_code, "kind": entry.kind,
-               "name": entry.name, "admin1": entry.admin1, "population": entry.population,
-               "alias": candidate.alias.alias, "geo_precision": entry.geo_precision,
-               "feature_class": entry.feature_class, "feature_code": entry.feature_code,
-               "city": entry.city, "id": entry.id, "source": entry.source}
+        raw = {
+            "geonameid": entry.geonameid,
+            "country_code": entry.country_code,
+            "kind": entry.kind,
+            "name": entry.name,
+            "admin1": entry.admin1,
+            "population": entry.population,
+            "alias": candidate.alias.alias,
+            "geo_precision": entry.geo_precision,
+            "feature_class": entry.feature_class,
+            "feature_code": entry.feature_code,
+            "city": entry.city,
+            "id": entry.id,
+            "source": entry.source,
+        }
         return Location(", ".join(parts), Point(entry.latitude, entry.longitude), raw)
 
     def surface_forms(self) -> Iterable[str]:
@@ -90,22 +117,31 @@ class KazakhstanGazetteer(Geocoder):
         'Karaganda Region'
         """
         key = normalise(surface)
+        capitalised = surface.strip()[:1].isupper()
         if not context:
-            return self._best.get(key)
-        chosen = self._choose(key, context)
-        return self._location(chosen[0]) if chosen else None
+            return (self._best if capitalised else self._best_lower).get(key)
+        return self._first(self._choose(key, context, capitalised))
 
-    def _choose(self, key: str, context: Sequence[str]) -> list[Candidate]:
+    def _choose(self, key: str, context: Sequence[str], capitalised: bool) -> list[Candidate]:
         found = (self._best.get(normalise(name)) for name in context)
         places = [self._entry_of(loc) for loc in found if loc is not None]
-        return choose(self._candidates.get(key, []), places)
+        return choose(self._candidates.get(key, []), places, capitalised)
 
     def _entry_of(self, location: Location) -> Entry:
-        return next(c.entry for c in self._candidates[normalise(location.raw["alias"])]
-                    if c.entry.id == location.raw["id"])
+        return next(
+            c.entry
+            for c in self._candidates[normalise(location.raw["alias"])]
+            if c.entry.id == location.raw["id"]
+        )
 
-    def geocode(self, query: str, exactly_one: bool = True, timeout: Any = DEFAULT_SENTINEL, *,
-                context: Sequence[str] = ()) -> Location | list[Location] | None:
+    def geocode(
+        self,
+        query: str,
+        exactly_one: bool = True,
+        timeout: Any = DEFAULT_SENTINEL,
+        *,
+        context: Sequence[str] = (),
+    ) -> Location | list[Location] | None:
         """Resolve a toponym; ``exactly_one=False`` gives every acceptable candidate, best first.
 
         >>> load_gazetteer().geocode("Aktau", exactly_one=False)[0].raw["name"]
@@ -113,19 +149,34 @@ class KazakhstanGazetteer(Geocoder):
         """
         if exactly_one:
             return self.resolve(query, context)
-        chosen = self._choose(normalise(query), context)
+        chosen = self._choose(normalise(query), context, query.strip()[:1].isupper())
         return [self._location(c) for c in chosen] or None
 
-    def reverse(self, query: Any, exactly_one: bool = True, timeout: Any = DEFAULT_SENTINEL
-                ) -> Location | list[Location] | None:
+    def reverse(
+        self, query: Any, exactly_one: bool = True, timeout: Any = DEFAULT_SENTINEL
+    ) -> Location | list[Location] | None:
         """Nearest populated place of the home country, None when none is within 100 km.
 
         >>> load_gazetteer().reverse((43.25, 76.91)).raw["name"]
         'Almaty'
         """
         point = Point(query)
-        probe = Entry("", "city", self.country, None, "", "", "", "", point.latitude, point.longitude,
-                      0, "", "", "")
+        probe = Entry(
+            "",
+            "city",
+            self.country,
+            None,
+            "",
+            "",
+            "",
+            "",
+            point.latitude,
+            point.longitude,
+            0,
+            "",
+            "",
+            "",
+        )
         ranked = sorted(((distance_km(probe, e), e.id, e) for e in self._home), key=lambda t: t[:2])
         near = [e for d, _, e in ranked if d <= REVERSE_MAX_KM]
         if not near:
@@ -134,13 +185,11 @@ class KazakhstanGazetteer(Geocoder):
         return locations[0] if exactly_one else locations
 
 
-def _name_alias(entry: Entry) -> Any:
-    from gazetteer.records import Alias
-
+def _name_alias(entry: Entry) -> Alias:
     return Alias(entry.id, entry.name, "name")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.lru_cache(maxsize=None)  # noqa: UP033 (the API promises lru_cache)
 def load_gazetteer(country: str = "KZ") -> KazakhstanGazetteer:
     """The shared gazetteer for a country, loaded once per process.
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import csv
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
-from typing import Iterable, Literal
+from typing import Literal, cast
 
 EntryKind = Literal["landmark", "city", "region", "country"]
 GEO_PRECISION: dict[str, int] = {"landmark": 1, "city": 2, "region": 3, "country": 4}
@@ -76,12 +77,20 @@ def read_entries(path: Path) -> list[Entry]:
     with path.open(encoding="utf-8", newline="") as handle:
         return [
             Entry(
-                id=r["id"], kind=r["kind"], country_code=r["country_code"],  # type: ignore[arg-type]
-                geonameid=int(r["geonameid"]) if r["geonameid"] else None, name=r["name"],
-                admin1_code=r["admin1_code"], admin1=r["admin1"], city=r["city"],
-                latitude=float(r["latitude"]), longitude=float(r["longitude"]),
-                population=int(r["population"]), feature_class=r["feature_class"],
-                feature_code=r["feature_code"], source=r["source"],
+                id=r["id"],
+                kind=cast(EntryKind, r["kind"]),
+                country_code=r["country_code"],
+                geonameid=int(r["geonameid"]) if r["geonameid"] else None,
+                name=r["name"],
+                admin1_code=r["admin1_code"],
+                admin1=r["admin1"],
+                city=r["city"],
+                latitude=float(r["latitude"]),
+                longitude=float(r["longitude"]),
+                population=int(r["population"]),
+                feature_class=r["feature_class"],
+                feature_code=r["feature_code"],
+                source=r["source"],
             )
             for r in csv.DictReader(handle, delimiter="\t")
         ]
@@ -90,18 +99,24 @@ def read_entries(path: Path) -> list[Entry]:
 def read_aliases(path: Path) -> list[Alias]:
     """Read the aliases TSV written by the build."""
     with path.open(encoding="utf-8", newline="") as handle:
-        return [Alias(r["id"], r["alias"], r["origin"]) for r in csv.DictReader(handle, delimiter="\t")]
+        return [
+            Alias(r["id"], r["alias"], r["origin"]) for r in csv.DictReader(handle, delimiter="\t")
+        ]
 
 
 def read_curated(path: Path) -> list[dict[str, str]]:
     """Read a hand-curated TSV: '#' lines are comments, the first other line is the header."""
-    lines = [ln for ln in path.read_text(encoding="utf-8").splitlines() if ln and not ln.startswith("#")]
+    lines = [
+        ln for ln in path.read_text(encoding="utf-8").splitlines() if ln and not ln.startswith("#")
+    ]
     header = lines[0].split("\t")
     rows = []
     for number, line in enumerate(lines[1:], start=2):
         cells = line.split("\t")
         if len(cells) > len(header):
-            raise ValueError(f"{path}: data line {number} has {len(cells)} cells, header has {len(header)}")
+            raise ValueError(
+                f"{path}: data line {number} has {len(cells)} cells, header has {len(header)}"
+            )
         rows.append(dict(zip(header, cells + [""] * (len(header) - len(cells)))))
     return rows
 
@@ -110,5 +125,8 @@ def read_wordlist(path: Path) -> list[str]:
     """Read a one-word-a-line list, skipping '#' comments and blank lines."""
     if not path.exists():
         return []
-    return [ln.strip() for ln in path.read_text(encoding="utf-8").splitlines()
-            if ln.strip() and not ln.startswith("#")]
+    return [
+        ln.strip()
+        for ln in path.read_text(encoding="utf-8").splitlines()
+        if ln.strip() and not ln.startswith("#")
+    ]

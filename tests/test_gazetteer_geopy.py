@@ -27,7 +27,7 @@ def test_geocode_returns_none_for_no_match() -> None:
 def test_exactly_one_false_returns_a_ranked_list() -> None:
     found = load_gazetteer().geocode("Aktau", exactly_one=False)
     assert isinstance(found, list) and all(isinstance(loc, Location) for loc in found)
-    assert [loc.raw["admin1"] for loc in found][0] == "Mangystau Region"
+    assert found[0].raw["admin1"] == "Mangystau Region"
     assert len({loc.raw["geonameid"] for loc in found}) >= 2
 
 
@@ -38,9 +38,14 @@ def test_point_is_latitude_then_longitude() -> None:
     assert (almaty.latitude, almaty.longitude) == tuple(almaty.point)[:2]
 
 
-@pytest.mark.parametrize(("query", "expected"), [
-    ((43.25, 76.91), "Almaty"), ("43.34, 52.86", "Zhanaozen"), ((45.02, 78.37), "Taldykorgan"),
-])
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ((43.25, 76.91), "Almaty"),
+        ("43.34, 52.86", "Zhanaozen"),
+        ((45.02, 78.37), "Taldykorgan"),
+    ],
+)
 def test_reverse_finds_the_nearest_place(query: object, expected: str) -> None:
     location = load_gazetteer().reverse(query)
     assert isinstance(location, Location) and location.raw["name"] == expected
