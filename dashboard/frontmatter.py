@@ -17,13 +17,16 @@ _FENCE = re.compile(r"\A\ufeff?---[ \t]*\r?\n")
 _CLOSE = re.compile(r"^(?:---|\.\.\.)[ \t]*\r?$", re.MULTILINE)
 
 
-class _StringDateLoader(yaml.SafeLoader):
-    """SafeLoader that leaves timestamps as strings."""
+_Safe = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _StringDateLoader(_Safe):  # type: ignore[misc, valid-type]
+    """Safe loader (libyaml when available) that leaves timestamps as strings."""
 
 
 _StringDateLoader.yaml_implicit_resolvers = {
     first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    for first, resolvers in _Safe.yaml_implicit_resolvers.items()
 }
 
 
@@ -35,7 +38,7 @@ def split_front_matter(text: str, name: str) -> tuple[dict[str, Any], str]:
     >>> split_front_matter("---\\ntitle: [oops\\n---\\nText.", "a.md")
     Traceback (most recent call last):
     ...
-    dashboard.errors.BadInput: a.md: front matter is not valid YAML (line 3: expected ',' or ']', but got '<stream end>')
+    dashboard.errors.BadInput: a.md: front matter is not valid YAML (line 3: did not find expected ',' or ']')
     """
     opening = _FENCE.match(text)
     if not opening:

@@ -31,6 +31,8 @@ BATCH = 48
 """Articles per extraction batch sent to a worker."""
 WRITE_EVERY = 4
 """Extraction batches gathered into one database transaction."""
+CHECK = 512
+"""Articles read ahead and looked up in the database at once (skipping stored ones)."""
 SMALL = 16
 """Up to this many articles are extracted without starting the pool."""
 WORKERS = 2
@@ -110,7 +112,7 @@ def _new_articles(items: Iterator[Article | BadInput], store: Store, summary: In
                   on_error: Callable[[str], None]) -> Iterator[Article]:
     """Good articles not yet stored nor seen in this run; bad ones reported."""
     seen: set[str] = set()
-    for chunk in _chunks(items, BATCH):
+    for chunk in _chunks(items, CHECK):
         good = []
         for item in chunk:
             if isinstance(item, BadInput):

@@ -1,0 +1,133 @@
+"""Words per second of a whole ``protestmap ingest`` next to spaCy's bare tokenizer.
+
+Builds a corpus from the project's own sample articles (``seeds/``), varied so
+that every article gets its own id (paragraphs rotated, a numbered line
+appended), runs ``protestmap ingest`` on it into a fresh database exactly as a
+user would, and times spaCy's bare tokenizer on the same texts in the same run.
+Peak memory is the largest sum of the resident sizes of the ingest process and
+its workers, sampled every 50 ms.
+
+    python bench/extract.py                    # >= 1 MB corpus
+    python bench/extract.py --articles 10000   # the memory figure for 10,000 articles
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from dashboard.frontmatter import split_front_matter  # noqa: E402
+from dashboard.ingest import detect_language  # noqa: E402
+
+PROTESTMAP = str(Path(sys.executable).with_name("protestmap"))
+
+
+def seeds() -> list[tuple[dict[str, object], str, str]]:
+    """(front matter, body, language) of every sample article."""
+    out = []
+    for path in sorted((ROOT / "seeds").glob("*.txt")):
+        fields, body = split_front_matter(path.read_text(encoding="utf-8"), str(path))
+        out.append((fields, body, str(fields.get("language") or detect_language(body))))
+    return out
+
+
+def variant(body: str, n: int) -> str:
+    paragraphs = [p for p in body.split("\n\n") if p.strip()]
+    shift = (n // 7) % len(paragraphs)
+    return "\n\n".join(paragraphs[shift:] + paragraphs[:shift] + [f"({n})"])
+
+
+def write_corpus(folder: Path, n_articles: int) -> list[tuple[str, str]]:
+    """Write ``n_articles`` varied articles; return (language, body) of each."""
+    samples = seeds()
+    texts = []
+    for n in range(n_articles):
+        fields, body, language = samples[n % len(samples)]
+        text = variant(body, n)
+        head = "".join(f"{k}: {json.dumps(v, ensure_ascii=False)}\n" for k, v in fields.items())
+        sub = folder / f"{n // 1000:03d}"
+        sub.mkdir(parents=True, exist_ok=True)
+        (sub / f"{n:06d}.txt").write_text(f"---\n{head}---\n{text}\n", encoding="utf-8")
+        texts.append((language, text))
+    return texts
+
+
+def tokenizer_words_per_second(texts: list[tuple[str, str]]) -> float:
+    import spacy
+
+    tokenizers = {lang: spacy.blank(lang).tokenizer for lang in {lang for lang, _ in texts}}
+    started = time.perf_counter()
+    for lang, text in texts:
+        tokenizers[lang](text)
+    return sum(len(t.split()) for _, t in texts) / (time.perf_counter() - started)
+
+
+def tree_rss_kb(pid: int) -> int:
+    """Resident size of ``pid`` and all its descendants, in kB (Linux /proc)."""
+    total, stack = 0, [pid]
+    while stack:
+        p = stack.pop()
+        try:
+            status = Path(f"/proc/{p}/status").read_text()
+            total += next(int(line.split()[1]) for line in status.splitlines()
+                          if line.startswith("VmRSS:"))
+            for task in Path(f"/proc/{p}/task").iterdir():
+                stack.extend(int(c) for c in (task / "children").read_text().split())
+        except (FileNotFoundError, ProcessLookupError, StopIteration):
+            continue
+    return total
+
+
+def run_ingest(corpus: Path, db: Path) -> tuple[float, int, str]:
+    """Seconds, peak kB of the process tree, and the summary line of one ingest."""
+    started = time.perf_counter()
+    process = subprocess.Popen([PROTESTMAP, "ingest", str(corpus), "--db", str(db)],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    peak = 0
+    while process.poll() is None:
+        peak = max(peak, tree_rss_kb(process.pid))
+        time.sleep(0.05)
+    seconds = time.perf_counter() - started
+    out, err = process.communicate()
+    if process.returncode != 0:
+        sys.exit(f"ingest failed ({process.returncode}):\n{err}")
+    return seconds, peak, out.strip()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--articles", type=int, default=0,
+                        help="number of articles (default: enough for 1 MB of text)")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        corpus = Path(tmp) / "corpus"
+        per_article = sum(len(b.encode()) for _, b, _ in seeds()) / len(seeds())
+        n = args.articles or int(1_100_000 / per_article) + 1
+        texts = write_corpus(corpus, n)
+        words = sum(len(t.split()) for _, t in texts)
+        megabytes = sum(len(t.encode()) for _, t in texts) / 1e6
+        seconds, peak_kb, summary = run_ingest(corpus, Path(tmp) / "bench.duckdb")
+        baseline = tokenizer_words_per_second(texts)
+    cpu = next((line.split(":", 1)[1].strip() for line in
+                Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")), "?")
+    langs = {lang: sum(1 for lg, _ in texts if lg == lang) for lang in sorted({lg for lg, _ in texts})}
+    print(f"machine: {len(__import__('os').sched_getaffinity(0))} cores, {cpu}, "
+          f"Python {platform.python_version()}")
+    print(f"corpus: {n} articles {langs}, {words:,} words, {megabytes:.2f} MB")
+    print(f"ingest: {seconds:.2f} s, {words / seconds:,.0f} words/s end to end, "
+          f"peak memory {peak_kb / 1024:.0f} MB (ingest process + workers)")
+    print(f"spaCy bare tokenizer: {baseline:,.0f} words/s")
+    print(f"ingest summary: {summary}")
+
+
+if __name__ == "__main__":
+    main()
