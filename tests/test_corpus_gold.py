@@ -25,14 +25,28 @@ SEED_ARTICLE = "000_6e6f88a621e68b95.txt"
 
 KINDS = {"incident", "tally", "optional"}
 EVENT_TYPES = {
-    "Protests", "Riots", "Violence against civilians", "Battles",
-    "Explosions/Remote violence", "Strategic developments",
+    "Protests",
+    "Riots",
+    "Violence against civilians",
+    "Battles",
+    "Explosions/Remote violence",
+    "Strategic developments",
 }
 SUB_EVENT_TYPES = {
-    "Peaceful protest", "Protest with intervention", "Excessive force against protesters",
-    "Violent demonstration", "Mob violence", "Attack", "Armed clash", "Agreement", "Arrests",
-    "Change to group/activity", "Disrupted weapons use", "Headquarters or base established",
-    "Looting/property destruction", "Other",
+    "Peaceful protest",
+    "Protest with intervention",
+    "Excessive force against protesters",
+    "Violent demonstration",
+    "Mob violence",
+    "Attack",
+    "Armed clash",
+    "Agreement",
+    "Arrests",
+    "Change to group/activity",
+    "Disrupted weapons use",
+    "Headquarters or base established",
+    "Looting/property destruction",
+    "Other",
 }
 COUNT_CELL = re.compile(r"^(~|\d+(\|\d*)*|\|\d+(\|\d+)*)?$")
 KZ_BBOX = (40.5, 55.5, 46.4, 87.4)  # lat_min, lat_max, lon_min, lon_max
@@ -77,7 +91,11 @@ def test_front_matter_parses(name: str) -> None:
         assert meta["language"] in {"de", "en", "ru"}, name
     if name != SEED_ARTICLE:
         host = urlparse(meta["url"]).hostname or ""
-        assert host.rsplit(".", 2)[-2:] in (["example", "org"], ["example", "net"], ["example", "com"]), name
+        assert host.rsplit(".", 2)[-2:] in (
+            ["example", "org"],
+            ["example", "net"],
+            ["example", "com"],
+        ), name
         assert 150 <= len(body.split()) <= 700, f"{name}: {len(body.split())} words"
         assert re.fullmatch(r"\d{3}_[a-z0-9_]+\.txt", name), name
 
@@ -134,6 +152,10 @@ def test_interior_ministry_death_toll_series(gold_id: str, as_of: date, killed: 
     published = {split_article(SEEDS / r["article"])[0].get("published") for r in rows}
     assert as_of in published, f"{gold_id}: no article published on {as_of}"
     for row in rows:
-        assert date.fromisoformat(row["date_earliest"]) <= as_of <= date.fromisoformat(row["date_latest"])
+        assert (
+            date.fromisoformat(row["date_earliest"])
+            <= as_of
+            <= date.fromisoformat(row["date_latest"])
+        )
         assert killed in row["fatalities"].split("|")
         assert row["location"] == "Kazakhstan"
