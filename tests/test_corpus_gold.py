@@ -159,3 +159,31 @@ def test_interior_ministry_death_toll_series(gold_id: str, as_of: date, killed: 
         )
         assert killed in row["fatalities"].split("|")
         assert row["location"] == "Kazakhstan"
+
+
+def documented_languages() -> dict[str, str]:
+    """Article stem -> language, from the table in CORPUS.md."""
+    table = re.findall(
+        r"^\| (\d{3}_[a-z0-9_]+) \| (de|en|ru) \|",
+        (DATA / "CORPUS.md").read_text(encoding="utf-8"),
+        re.MULTILINE,
+    )
+    return dict(table)
+
+
+def test_every_article_is_documented_with_its_language() -> None:
+    documented = documented_languages()
+    for name in ARTICLES:
+        if name == SEED_ARTICLE:
+            continue
+        stem = name.removesuffix(".txt")
+        assert stem in documented, f"{name}: missing from CORPUS.md"
+        stated = split_article(SEEDS / name)[0].get("language")
+        assert stated in (None, documented[stem]), f"{name}: CORPUS.md says {documented[stem]}"
+
+
+def test_corpus_language_mix() -> None:
+    langs = list(documented_languages().values())
+    assert langs.count("de") + langs.count("en") >= 14
+    assert min(langs.count("de"), langs.count("en")) >= 6
+    assert langs.count("ru") >= 8
