@@ -16,6 +16,7 @@ from itertools import islice
 
 from dashboard.errors import ProtestmapError
 from dashboard.extract.cues import lemma_table
+from dashboard.extract.dates import year_hint
 from dashboard.extract.events import Facts, code_article, place_context, read_facts
 from dashboard.extract.lexicon import load_lexicon
 from dashboard.extract.pipeline import build_pipeline
@@ -82,8 +83,9 @@ def _extract_batch(batch: list[Article]) -> Iterator[tuple[Article, list[Event]]
         sentence_docs = docs.get(id(a), [])
         context = place_context(sentence_docs)
         lexicon = load_lexicon(a.language) if supported(a.language) else None
+        year = None if a.published is not None else year_hint(a.text)
         facts: list[Facts] = [
-            read_facts(s, d, lexicon, a.published, context)  # type: ignore[arg-type]
+            read_facts(s, d, lexicon, a.published, context, year)  # type: ignore[arg-type]
             for s, d in zip(chosen[id(a)], sentence_docs)
         ]
         yield a, code_article(a, facts)

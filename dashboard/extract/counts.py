@@ -24,6 +24,7 @@ from dashboard.types import Count, Measure, Qualifier
 DIGITS = re.compile(r"^\d{1,3}(?:[.,\u202f\u00a0']\d{3})+$|^\d+$")
 GROUP = re.compile(r"^\d{3}$")
 LOOKAHEAD = 4
+LOOKBACK = 5
 MIN_BARE_CROWD = 50
 """A crowd noun with no gathering word counts as a crowd only from this size on."""
 
@@ -118,8 +119,18 @@ def _measure_for(start: int, end: int, bound_lo: int, bound_hi: int,
     return None
 
 
+def _cue_before(doc: Doc, start: int, lo: int, cue_spans: list[tuple[str, int, int]]) -> str | None:
+    """The measure of a cue just before a bare number ("death toll rose to 164", "killing 26"),
+    looking back at most LOOKBACK tokens and never across punctuation."""
+    first = start
+    while first > max(lo, start - LOOKBACK) and not doc[first - 1].is_punct:
+        first -= 1
+    near = [(start - e, m) for m, s, e in cue_spans if first <= s and e <= start and m != "crowd_size"]
+    return min(near)[1] if near else None
+
+
 class CountTagger:
-    """Reads doc.spans["cues"] (qual, noun, cue, person, vague) and doc.spans["dates"];
+    """Reads doc.spans["cues"] (qual, noun, cue, person, vague, notcount) and doc.spans["dates"];
     writes doc.spans["counts"], each labelled with its measure, with
     Span._.count (a Count whose text is the span) and Span._.group (who is counted)."""
 
@@ -134,16 +145,19 @@ class CountTagger:
         measure_cues = cues(doc, "cue")
         quals = cues(doc, "qual")
         spans: list[Span] = []
+        blockers = {e for _, _, e in cues(doc, "notcount")}
         for k, num in enumerate(numbers):
             lo = numbers[k - 1].end if k else 0
             hi = numbers[k + 1].start if k + 1 < len(numbers) else len(doc)
-            sent_lo, sent_hi = doc[num.start].sent.start, doc[num.start].sent.end
-            lo, hi = max(lo, sent_lo), min(hi, sent_hi)
-            window = range(num.end, min(num.end + LOOKAHEAD, hi))
-            if any(doc[j].is_punct or doc[j].like_num for j in window[:1]):
+            sent = doc[num.start].sent
+            lo, hi = max(lo, sent.start), min(hi, sent.end)
+            qualifier, qstart = _qualifier(doc, num.start, quals)
+            if qstart in blockers or num.start in blockers:
                 continue
-            noun = next(((m, s, e) for m, s, e in nouns if s in window), None)
-            person = next(((g, s, e) for g, s, e in persons if s in window), None)
+            window = range(num.end, min(num.end + LOOKAHEAD, hi))
+            attached = bool(window) and not (doc[window[0]].is_punct or doc[window[0]].like_num)
+            noun = next(((m, s, e) for m, s, e in nouns if s in window), None) if attached else None
+            person = next(((g, s, e) for g, s, e in persons if s in window), None) if attached else None
             group = person[0] if person else "all"
             if noun and noun[0] != "crowd_size" and (person is None or noun[1] <= person[1]):
                 measure: str | None = noun[0]
@@ -154,11 +168,9 @@ class CountTagger:
                 if person is None:
                     group = "protesters"
             else:
-                before = [m for m, s, e in measure_cues if e == num.start and self.lexicon.language == "en"]
-                measure = before[0] if before else None
+                measure = _cue_before(doc, qstart, lo, nouns + measure_cues)
             if measure is None or (self._is_year(doc, num) and noun is None):
                 continue
-            qualifier, qstart = _qualifier(doc, num.start, quals)
             if num.vague:
                 qualifier = "vague"
             span = Span(doc, qstart, (noun or person or (None, 0, num.end))[2], label=measure)

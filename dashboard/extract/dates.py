@@ -21,6 +21,9 @@ from dashboard.extract.lexicon import DateWords, Lexicon, load_lexicon
 
 DAY = r"^(?:[12]?\d|3[01])(?:\.|st|nd|rd|th)?$"
 YEAR = r"^(?:1[89]\d\d|20\d\d)$"
+WRAP_DAYS = 60
+"""A day-and-month up to this far after the published date is a deadline; further, last year's."""
+YEAR_IN_TEXT = re.compile(r"\b(?:19[5-9]\d|20\d\d)\b")
 NUMERIC = re.compile(r"^(?P<d>[12]?\d|3[01])\.(?P<m>1[0-2]|0?[1-9])\.(?P<y>\d{4}|\d{2})?$")
 
 
@@ -93,25 +96,26 @@ def _latest_weekday(weekday: int, base: date) -> date:
     return base - timedelta(days=(base.weekday() - weekday) % 7)
 
 
-def _with_year(day: int, month: int, year: int | None, published: date | None) -> DateRef:
-    if year is not None:
-        try:
-            d = date(year, month, day)
-        except ValueError:
-            return DateRef(None, 3, note="impossible date")
-        return DateRef(d, 1, history=published is not None and year < published.year)
-    if published is None:
+def _with_year(day: int, month: int, year: int | None, published: date | None,
+               year_hint: int | None) -> DateRef:
+    base_year = published.year if published is not None else year_hint
+    if year is None and base_year is None:
         return DateRef(None, 3, note="day and month without a year or published date")
     try:
-        d = date(published.year, month, day)
+        d = date(year or base_year, month, day)  # type: ignore[arg-type]
     except ValueError:
         return DateRef(None, 3, note="impossible date")
-    if d > published + timedelta(days=7):
+    if year is not None:
+        return DateRef(d, 1, history=base_year is not None and year < base_year)
+    if published is not None and d > published + timedelta(days=7):
+        if (d - published).days <= WRAP_DAYS:
+            return DateRef(None, 3, note=f"{d} is after the article's date: a deadline, not an event")
         d = d.replace(year=d.year - 1)
     return DateRef(d, 1)
 
 
-def resolve_date(label: str, text: str, published: date | None, words: DateWords) -> DateRef:
+def resolve_date(label: str, text: str, published: date | None, words: DateWords,
+                 year_hint: int | None = None) -> DateRef:
     """Resolve one tagged time expression.
 
     >>> from dashboard.extract.lexicon import load_lexicon
@@ -128,16 +132,18 @@ def resolve_date(label: str, text: str, published: date | None, words: DateWords
     year = next((n for n in numbers if n >= 1800), None)
     if label in ("dm", "md"):
         day = next(n for n in numbers if n <= 31)
-        return _with_year(day, month or 1, year, published)
+        return _with_year(day, month or 1, year, published, year_hint)
     if label == "numeric":
         m = NUMERIC.match(text)
         if not m:
             return DateRef(None, 3, note=f"unreadable date {text!r}")
         y = m["y"]
         return _with_year(int(m["d"]), int(m["m"]),
-                          None if y is None else int(y) + (2000 if len(y) == 2 else 0), published)
+                          None if y is None else int(y) + (2000 if len(y) == 2 else 0), published,
+                          year_hint)
     if label in ("my", "year"):
-        history = published is not None and year is not None and year < published.year
+        base_year = published.year if published is not None else year_hint
+        history = base_year is not None and year is not None and year < base_year
         if label == "my" and year is not None and month is not None:
             return DateRef(date(year, month, 1), 3, history=history)
         return DateRef(None, 3, history=history)
@@ -156,10 +162,21 @@ def resolve_date(label: str, text: str, published: date | None, words: DateWords
     return DateRef(published + timedelta(days=offset), 2 if vague else 1)
 
 
-def sentence_dates(sent: Span, published: date | None, words: DateWords) -> list[DateRef]:
+def year_hint(text: str) -> int | None:
+    """The latest year a text mentions: the base year of its dates when it has no published date.
+
+    >>> year_hint("Im Dezember 2011 ... seit Januar 2022")
+    2022
+    """
+    years = [int(y) for y in YEAR_IN_TEXT.findall(text)]
+    return max(years) if years else None
+
+
+def sentence_dates(sent: Span, published: date | None, words: DateWords,
+                   year_hint: int | None = None) -> list[DateRef]:
     """Resolved dates of the date spans inside one sentence, in text order."""
     return [
-        resolve_date(s.label_, s.text, published, words)
+        resolve_date(s.label_, s.text, published, words, year_hint)
         for s in sent.doc.spans.get("dates", ())
         if sent.start <= s.start < sent.end
     ]

@@ -1,4 +1,4 @@
-"""Sentences -> Events: incident vs tally, place and date inheritance, dedupe.
+"""Sentences -> Events: incident vs tally, place and date carry-over, dedupe.
 
 Reads the spans the pipeline components wrote (triggers, dates, counts,
 places, cues) for the sentences the first pass kept, and codes them by the
@@ -17,15 +17,20 @@ from dashboard.extract.counts import sentence_counts
 from dashboard.extract.cues import cues
 from dashboard.extract.dates import DateRef, sentence_dates
 from dashboard.extract.lexicon import Lexicon
-from dashboard.extract.places import home_country, most_specific, resolve_place
+from dashboard.extract.places import HOME, home_country, most_specific, resolve_place
 from dashboard.extract.prefilter import Sentence
 from dashboard.extract.triggers import classify, trigger_classes
 from dashboard.types import MEASURES, Article, Count, Event, Place
 
-SCOPE_KINDS = ("country", "region")
-SPECIFIC_KINDS = ("landmark", "city", "region")
+SPECIFIC_KINDS = ("landmark", "city")
 SECURITY = "Security forces"
 TALLY_MEASURES = ("fatalities", "injuries", "arrests")
+LOCAL_AUTHORITIES = frozenset({"police", "city administration"})
+"""Sources whose figures describe the incident at hand, not a running total."""
+BACKGROUND = frozenset({"kill", "arrest", "protest", "riot", "peaceful"})
+"""Trigger classes a tally sentence may hold ("killed in the unrest")."""
+CASUALTY = frozenset({"kill", "arrest", "peaceful"})
+"""Trigger classes that report the toll of an event rather than the event itself."""
 
 
 @dataclass
@@ -41,25 +46,26 @@ class Facts:
     attributed: bool
     actors: list[str]
     boilerplate: bool
+    history: bool
 
 
 def read_facts(sentence: Sentence, doc: Doc, lexicon: Lexicon, published: date | None,
-               context: tuple[str, ...]) -> Facts:
+               context: tuple[str, ...], year: int | None = None) -> Facts:
     """Collect one parsed sentence's triggers, places, dates, counts and sources."""
     span = doc[:]
     authorities = {label for label, _, _ in cues(doc, "auth")}
-    authority = next((a for a in lexicon.authorities if a in authorities), "")
     low = sentence.text.lower()
     return Facts(
         sentence=sentence,
         classes=trigger_classes(doc),
         places=[resolve_place(s.label_, context) for s in doc.spans.get("places", ())],
-        dates=sentence_dates(span, published, lexicon.dates),
+        dates=sentence_dates(span, published, lexicon.dates, year),
         counts=sentence_counts(span),
-        authority=authority,
+        authority=next((a for a in lexicon.authorities if a in authorities), ""),
         attributed=bool(cues(doc, "attr")),
         actors=[label for label, _, _ in cues(doc, "actor")],
         boilerplate=any(marker.lower() in low for marker in lexicon.boilerplate),
+        history=bool(cues(doc, "history")),
     )
 
 
@@ -68,26 +74,41 @@ def place_context(docs: Sequence[Doc]) -> tuple[str, ...]:
     return tuple(sorted({s.label_ for d in docs for s in d.spans.get("places", ())}))
 
 
+def home_cities(places: Sequence[Place]) -> list[Place]:
+    """The distinct home cities a sentence names, in text order."""
+    seen: dict[str, Place] = {}
+    for p in places:
+        if p.country == HOME and p.kind == "city":
+            seen.setdefault(p.name, p)
+    return list(seen.values())
+
+
 @dataclass
 class Paragraph:
     """What earlier sentences of the same paragraph established."""
 
     number: int = -1
-    place: Place | None = None
-    date: DateRef | None = None
     authority: str = ""
-    tally: Event | None = None
+    tallies: dict[str, Event] = field(default_factory=dict)
+    incident: Event | None = None
 
 
 @dataclass
 class Coder:
-    """Turns one article's facts into events, sentence by sentence."""
+    """Turns one article's facts into events, sentence by sentence.
+
+    The last stated place (city or landmark) and date carry over to later
+    sentences that state none, across paragraphs; a sentence's own place and
+    date always win.
+    """
 
     article: Article
     about_home: bool
     events: list[Event] = field(default_factory=list)
     tallies: list[Event] = field(default_factory=list)
     para: Paragraph = field(default_factory=Paragraph)
+    place: Place | None = None
+    date: DateRef | None = None
 
     def add(self, f: Facts) -> None:
         s = f.sentence
@@ -95,38 +116,43 @@ class Coder:
             self.para = Paragraph(number=s.paragraph)
         if f.boilerplate:
             return
-        place = most_specific(f.places, self.para.place)
-        foreign_only = place is None and any(p.kind == "foreign" for p in f.places)
-        if place is not None and place.kind in SPECIFIC_KINDS and place.kind != "region":
-            self.para.place = place
+        own = most_specific(f.places, self.place)
+        foreign_only = own is None and any(p.kind == "foreign" for p in f.places)
         current = [d for d in f.dates if d.date is not None and not d.history]
-        if current:
-            self.para.date = current[0]
-        history = not current and any(d.history for d in f.dates)
-        if f.authority and f.attributed:
-            if not (f.authority == "ministry" and self.para.authority):
-                self.para.authority = f.authority
+        history = f.history or (not current and any(d.history for d in f.dates))
         if history or foreign_only:
             return
+        if f.authority and f.attributed and not (f.authority == "ministry" and self.para.authority):
+            self.para.authority = f.authority
+        if own is not None and own.kind in SPECIFIC_KINDS:
+            self.place = own
+        if current and not s.heading:
+            self.date = current[0]
         tally_counts = [c for c in f.counts if c[0] in TALLY_MEASURES]
-        scope_ok = place is None or place.kind in SCOPE_KINDS
-        if tally_counts and scope_ok and self.para.authority:
-            self._tally(f, place, tally_counts, current)
+        national = self.para.authority and self.para.authority not in LOCAL_AUTHORITIES
+        if tally_counts and national and f.classes <= BACKGROUND:
+            self._tally(f, own if own is not None else home_country(), tally_counts, current)
             return
         if s.heading and s.index > 0:
             return
-        self._incident(f, place)
+        if f.classes <= CASUALTY and (own is None or own.kind not in SPECIFIC_KINDS):
+            if self.para.incident is not None:
+                _add_counts(self.para.incident, f.counts)
+            return
+        cities = home_cities(f.places) if own is not None and own.kind == "city" else []
+        for place in cities if len(cities) > 1 else [own]:
+            self._incident(f, place, current)
 
-    def _date(self, current: list[DateRef]) -> tuple[date | None, int, str]:
-        ref = current[0] if current else self.para.date
+    def _date(self, current: list[DateRef], heading: bool) -> tuple[date | None, int, str]:
+        ref = current[0] if current else (None if heading else self.date)
         if ref is not None:
             return ref.date, ref.precision, ""
         if self.article.published is not None:
             return self.article.published, 2, "date not stated; article's published date"
         return None, 3, "date not stated and article has no published date"
 
-    def _base(self, f: Facts, place: Place, event_date: date | None, precision: int,
-              notes: list[str], **fields: object) -> Event:
+    def _event(self, f: Facts, place: Place, event_date: date | None, precision: int,
+               notes: list[str], **fields: object) -> Event:
         return Event(
             article_id=self.article.article_id, event_date=event_date,
             time_precision=precision, place=place, evidence=f.sentence.text,
@@ -135,53 +161,57 @@ class Coder:
             sentence_index=f.sentence.index, **fields,  # type: ignore[arg-type]
         )
 
-    def _tally(self, f: Facts, place: Place | None, counts: list[tuple[str, Count, str]],
+    def _tally(self, f: Facts, scope: Place, counts: list[tuple[str, Count, str]],
                current: list[DateRef]) -> None:
-        scope = place if place is not None else home_country()
-        tally = self.para.tally
-        if tally is None or tally.place.name != scope.name:
-            when, precision, note = self._date(current)
-            if self.article.published is not None and not current:
+        tally = self.para.tallies.get(scope.name)
+        if tally is None:
+            if current:
+                when, precision, note = current[0].date, current[0].precision, ""
+            elif self.article.published is not None:
                 when, precision, note = self.article.published, 1, "tally dated by publication"
-            tally = self._base(f, scope, when, precision, [note], event_type="", sub_event_type="",
-                               kind="tally", tally_authority=self.para.authority,
-                               tally_group=next((g for _, _, g in counts if g != "all"), "all"))
-            self.para.tally = tally
+            else:
+                when, precision, note = None, 3, "tally without date or published date"
+            tally = self._event(f, scope, when, precision, [note], event_type="", sub_event_type="",
+                                kind="tally", tally_authority=self.para.authority,
+                                tally_group=next((g for _, _, g in counts if g != "all"), "all"))
+            self.para.tallies[scope.name] = tally
             self.tallies.append(tally)
-        elif f.sentence.text not in tally.evidence:
-            tally.evidence += " " + f.sentence.text
-            if current and current[0].date is not None:
+        else:
+            if f.sentence.text not in tally.evidence:
+                tally.evidence += " " + f.sentence.text
+            if current:
                 tally.event_date, tally.time_precision = current[0].date, current[0].precision
-        for measure, count, _ in counts:
-            if getattr(tally, measure) is None:
-                setattr(tally, measure, count)
+        _add_counts(tally, counts)
 
-    def _incident(self, f: Facts, place: Place | None) -> None:
+    def _incident(self, f: Facts, own: Place | None, current: list[DateRef]) -> None:
         coded = classify(f.classes)
         if coded is None:
             return
         notes: list[str] = []
-        if place is None:
-            place = self.para.place
+        place = own if own is not None else self.place
         if place is None:
             if not self.about_home:
                 return
             place = home_country()
             notes.append("no place below country level stated")
-        current = [d for d in f.dates if d.date is not None and not d.history]
-        when, precision, note = self._date(current)
+        when, precision, note = self._date(current, f.sentence.heading)
         notes.append(note)
         notes += [d.note for d in f.dates if d.note]
         others = [a for a in f.actors if a != SECURITY]
-        event = self._base(
+        event = self._event(
             f, place, when, precision, notes, event_type=coded[0], sub_event_type=coded[1],
             kind="incident", actor1=others[0] if others else "",
             actor2=SECURITY if SECURITY in f.actors and others else "",
         )
-        for measure, count, _ in f.counts:
-            if getattr(event, measure) is None:
-                setattr(event, measure, count)
+        _add_counts(event, f.counts)
+        self.para.incident = event
         self.events.append(event)
+
+
+def _add_counts(event: Event, counts: Sequence[tuple[str, Count, str]]) -> None:
+    for measure, count, _ in counts:
+        if getattr(event, measure) is None:
+            setattr(event, measure, count)
 
 
 def merge_counts(into: Event, other: Event) -> None:
@@ -200,7 +230,8 @@ def _join(into: Event, other: Event) -> None:
 
 
 def dedupe_incidents(events: list[Event]) -> list[Event]:
-    """One event per (type, sub-type, place, date); the first keeps the others' counts and evidence."""
+    """One event per (type, sub-type, place, date); a headline's event joins a body
+    event of the same type and place whatever its date (the body states it)."""
     kept: dict[tuple[object, ...], Event] = {}
     for e in events:
         key = (e.event_type, e.sub_event_type, e.place.name, e.place.kind, e.event_date)
@@ -208,21 +239,33 @@ def dedupe_incidents(events: list[Event]) -> list[Event]:
             _join(kept[key], e)
         else:
             kept[key] = e
-    return list(kept.values())
+    out = list(kept.values())
+    headlines = [e for e in out if e.sentence_index == 0]
+    for h in headlines:
+        body = next((e for e in out if e is not h and e.sentence_index > 0
+                     and (e.event_type, e.sub_event_type, e.place.name)
+                     == (h.event_type, h.sub_event_type, h.place.name)), None)
+        if body is not None:
+            _join(body, h)
+            out.remove(h)
+    return out
 
 
 def _compatible(a: Event, b: Event) -> bool:
+    if a.place.name != b.place.name:
+        return False
     shared = [m for m in TALLY_MEASURES if getattr(a, m) is not None and getattr(b, m) is not None]
-    return a.place.name == b.place.name and bool(shared) and all(
-        getattr(a, m).value == getattr(b, m).value for m in shared
-    )
+    if not shared:
+        return a.tally_authority == b.tally_authority and a.event_date == b.event_date
+    return all(getattr(a, m).value == getattr(b, m).value for m in shared)
 
 
 def merge_tallies(tallies: list[Event]) -> list[Event]:
-    """Tallies of one scope that repeat a figure are one tally (the fuller one leads).
+    """Tallies of one scope that repeat a figure (or complete each other, same
+    authority and day) are one tally; the fuller one leads.
 
     "26 killed, so the government" in the lead and "26 killed, 18 injured,
-    3000+ arrested, said the Interior Ministry" later are one series statement.
+    3000+ arrested, said the Interior Ministry" later are one statement.
     """
     out: list[Event] = []
     for t in tallies:
@@ -240,7 +283,7 @@ def merge_tallies(tallies: list[Event]) -> list[Event]:
 
 def code_article(article: Article, facts: Sequence[Facts]) -> list[Event]:
     """All events of one article, incidents deduplicated, tallies merged."""
-    about_home = any(p.country == home_country().country for f in facts for p in f.places)
+    about_home = any(p.country == HOME for f in facts for p in f.places)
     coder = Coder(article, about_home)
     for f in facts:
         coder.add(f)

@@ -56,6 +56,8 @@ class Lexicon:
     peaceful: tuple[str, ...]
     dates: DateWords
     boilerplate: tuple[str, ...]
+    history_words: tuple[str, ...]
+    not_counts_after: tuple[str, ...]
 
     def phrase_groups(self) -> dict[str, Phrases]:
         """Every phrase table the cue matcher needs, keyed by group name."""
@@ -74,6 +76,8 @@ class Lexicon:
             "reldate": {str(v): tuple(k for k, n in self.dates.relative.items() if n == v)
                         for v in set(self.dates.relative.values())},
             "nightbefore": {"night": self.dates.night_before_weekday},
+            "history": {"history": self.history_words},
+            "notcount": {"notcount": self.not_counts_after},
         }
 
 
@@ -117,4 +121,6 @@ def load_lexicon(language: str) -> Lexicon:
             night_before_weekday=tuple(str(p) for p in d["night_before_weekday"]),
         ),
         boilerplate=tuple(str(p) for p in raw["boilerplate"]),
+        history_words=tuple(str(p) for p in raw.get("history_words") or ()),
+        not_counts_after=tuple(str(p) for p in raw.get("not_counts_after") or ()),
     )

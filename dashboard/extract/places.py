@@ -110,8 +110,8 @@ def home_country() -> Place:
 def most_specific(places: Sequence[Place], anchor: Place | None = None) -> Place | None:
     """The most specific home place (landmark > city > region > country).
 
-    A landmark counts only near (<= 60 km) a city named in the same sentence or
-    the paragraph's ``anchor`` city: a generic "Flughafen" or "Stadtverwaltung"
+    A landmark counts only near (<= 60 km) a city named in the same sentence or,
+    when the sentence names none, the ``anchor`` place of the sentences before: a generic "Flughafen" or "Stadtverwaltung"
     is the one of the city the text is about, never another city's.
 
     >>> a = Place("Aktau", 43.66, 51.17, country="KZ", kind="city")
@@ -120,7 +120,7 @@ def most_specific(places: Sequence[Place], anchor: Place | None = None) -> Place
     ('Aktau', True)
     """
     home = [p for p in places if p.country == HOME and p.kind in RANK]
-    cities = [p for p in home if p.kind == "city"] + ([anchor] if anchor is not None else [])
+    cities = [p for p in home if p.kind == "city"] or ([anchor] if anchor is not None else [])
     home = [p for p in home if p.kind != "landmark" or any(_near(p, c) for c in cities)]
     return min(home, key=lambda p: RANK[p.kind], default=None)
 

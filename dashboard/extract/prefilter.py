@@ -22,6 +22,8 @@ PARAGRAPH = re.compile(r"\n[ \t]*\n+")
 LINE_BREAK = re.compile(r"\n")
 SENTENCE_END = re.compile(r"[.!?…]+[\"'”“»«)]*\s+(?=[\"'„“»«(]?[A-ZÄÖÜА-ЯЁ0-9])")
 NO_BREAK_BEFORE = re.compile(r"(?:\b\d{1,2}|\b[A-ZÄÖÜ]|\bca|\bbzw|\bNr|\bSt|\bDr|\bProf|\bMr|\bMrs|\bMs|\bgen|\bJan|\bFeb|\bAug|\bSept?|\bOkt|\bOct|\bNov|\bDe[cz]|\bu\.a|\bz\.B|\bvgl)\.$")
+DATELINE = re.compile(r"^[A-ZÄÖÜА-ЯЁ][\w.'\-]*(?: [\w.'\-]+)?(?:, [^\n()\-–—]{1,25})?"
+                      r"(?: \([^)\n]{1,30}\))? [-–—] ")
 HEADING_END = re.compile(r"[.!?:;\"“”»]\s*$")
 SHORT_FORM = 5
 GROUPS = ("trigger", "noun", "cue", "auth")
@@ -60,6 +62,10 @@ def split_sentences(text: str) -> list[Sentence]:
             continue
         heading = "\n" not in stripped and not HEADING_END.search(stripped) and len(stripped) < 200
         line_start = par_start
+        dateline = dateline_length(para.lstrip())
+        if dateline:
+            lead = len(para) - len(para.lstrip()) + dateline
+            para, line_start = para[lead:], par_start + lead
         for line in LINE_BREAK.split(para):
             begin = 0
             for m in SENTENCE_END.finditer(line):
@@ -70,6 +76,19 @@ def split_sentences(text: str) -> list[Sentence]:
             _add(out, p, line_start + begin, line[begin:], heading)
             line_start += len(line) + 1
     return out
+
+
+def dateline_length(paragraph: str) -> int:
+    """Length of a wire-style dateline opening a paragraph ("ALMATY, Jan 9 (Reuters) - "), else 0.
+
+    >>> dateline_length("ALMATY, Jan 9 (Steppe Wire) - The toll rose."), dateline_length("In Almaty - ja.")
+    (30, 0)
+    """
+    m = DATELINE.match(paragraph)
+    if m is None:
+        return 0
+    first = m.group(0).split(" ")[0].rstrip(",")
+    return m.end() if "(" in m.group(0) or (first.isupper() and len(first) > 2) else 0
 
 
 def _add(out: list[Sentence], paragraph: int, start: int, text: str, heading: bool) -> None:
