@@ -6,7 +6,6 @@ database is ``$PROTESTMAP_DB`` or ``dashboard.store.default_db_path()``.
 
 from __future__ import annotations
 
-import dataclasses
 import sys
 from datetime import date
 from pathlib import Path
@@ -20,7 +19,7 @@ import streamlit as st
 
 from dashboard import query, ui_data, ui_map, ui_state, ui_table, ui_timeline
 from dashboard.store import default_db_path
-from dashboard.ui_format import format_figure, format_number, plain
+from dashboard.ui_format import format_figure, format_number, format_range, plain
 
 INLINE_DOWNLOAD_ROWS = 20_000
 PLAY_SECONDS = 1.0
@@ -33,7 +32,7 @@ FILTER_FIELDS = {
 @st.cache_data(show_spinner="Loading events…", max_entries=4)
 def load_events(db_path: str, version: tuple[int, int]) -> pd.DataFrame:
     """All events of the db at ``db_path``; ``version`` keys the cache to the file's state."""
-    return ui_data.read_events(Path(db_path))
+    return query.as_query_frame(ui_data.read_events(Path(db_path)))
 
 
 @st.cache_data(max_entries=4)
@@ -53,10 +52,11 @@ def main() -> None:
         empty_page(db)
         return
     span = ui_state.data_span(df_all)
+    focus = ui_timeline.focus_span(query.timeline_bins(df_all)) or span
     side = sidebar_filters(df_all, span)
     df_side = query.filter_events(df_all, side)
     window = ui_timeline.brush_dates(st.session_state.get("timeline"))
-    play = play_state(span)
+    play = play_state(focus)
     active = ui_state.narrow(ui_state.narrow(side, window), play)
     df = df_side if active == side else query.filter_events(df_all, active)
 
@@ -68,8 +68,8 @@ def main() -> None:
         st.info(no_rows_text(active, span))
     map_col, time_col = st.columns([3, 2], gap="medium")
     with time_col:
-        timeline(df_side, span, window)
-        play_controls(span)
+        timeline(df_side, focus, window)
+        play_controls(focus)
     with map_col:
         selected = event_map(df, db, version)
     table(df, selected)
@@ -182,7 +182,8 @@ def counters(totals: Any, df: pd.DataFrame) -> None:
     cols = st.columns(5)
     for col, (label, fig) in zip(cols[:3], (("Killed", totals.killed), ("Injured", totals.injured),
                                             ("Arrested", totals.arrested))):
-        col.metric(label, format_figure(fig), help=plain(fig.method), border=True)
+        col.metric(label, format_figure(fig), delta=format_range(fig), delta_color="off",
+                   delta_arrow="off", help=plain(fig.method), border=True)
         col.caption(plain(fig.method))
     incidents = int(totals.events)
     cols[3].metric("Events", format_number(len(df)), border=True,
@@ -190,6 +191,7 @@ def counters(totals: Any, df: pd.DataFrame) -> None:
     cols[3].caption(plain(f"{incidents:,} incidents, {len(df) - incidents:,} tallies"))
     crowd = totals.largest_crowd
     cols[4].metric("Largest crowd", format_figure(crowd) if crowd.high else "—",
+                   delta=format_range(crowd), delta_color="off", delta_arrow="off",
                    help=plain(crowd.method), border=True)
     cols[4].caption(plain(crowd.method))
 
@@ -207,7 +209,9 @@ def timeline(df_side: pd.DataFrame, span: tuple[date, date] | None,
         st.caption("No dated events.")
         return
     bins = query.timeline_bins(df_side)
-    st.altair_chart(ui_timeline.timeline_chart(bins, first=span[0], last=span[1]),
+    days = pd.to_datetime(bins["date"]).dt.date
+    shown = bins[(days >= span[0]) & (days <= span[1])]
+    st.altair_chart(ui_timeline.timeline_chart(shown, first=span[0], last=span[1]),
                     key="timeline", on_select="rerun", selection_mode=ui_timeline.BRUSH,
                     width="stretch")
     if window:
@@ -216,13 +220,18 @@ def timeline(df_side: pd.DataFrame, span: tuple[date, date] | None,
     else:
         st.caption("Drag across days to narrow the map, table and counters. Events spanning "
                    "several days are counted on each day.")
+    outside = int(bins["events"].sum() - shown["events"].sum())
+    if outside:
+        st.caption(f"{outside:,} event-days dated outside {span[0]:%d %b} – {span[1]:%d %b %Y} are "
+                   "not drawn here; they are in the table and the counters.")
 
 
 def event_map(df: pd.DataFrame, db: Path, version: tuple[int, int]) -> pd.Series:
     """Draw the map; return which rows of ``df`` are selected by a click on it."""
     outline, view = base_map(str(db), version)
     incidents = df[df["kind"] != "tally"]
-    points = ui_map.place_points(incidents)
+    placed = incidents["geo_precision"].isin([1, 2, 3]).to_numpy(dtype=bool, na_value=False)
+    points = ui_map.place_points(incidents[placed])
     c1, c2 = st.columns(2)
     hexagons = c1.toggle("Density (hexagons)", key="map_hexagons")
     online = c2.checkbox("Online basemap", key="map_online",
@@ -231,12 +240,15 @@ def event_map(df: pd.DataFrame, db: Path, version: tuple[int, int]) -> pd.Series
         ui_map.build_deck(points, view=view, outline=outline, hexagons=hexagons, online=online),
         key="map", on_select="rerun", selection_mode="multi-object", height=460,
     )
-    types = sorted(incidents["event_type"].dropna().astype(str).unique())
+    types = sorted(incidents[placed]["event_type"].dropna().astype(str).unique())
     st.markdown(ui_map.legend_html(types), unsafe_allow_html=True)
+    unplaced = len(incidents) - int(placed.sum())
     st.caption(
         "One dot per place: events at the same place are combined (the tooltip gives the count); "
         "dot size grows with people killed and injured, colour is the most frequent type there. "
-        "Country-wide authority tallies are in the counters and the table, not on the map."
+        "Authority tallies are in the counters and the table, not on the map"
+        + (f"; so are {unplaced:,} events placed only as “somewhere in the country”." if unplaced
+           else ".")
         + ("" if outline else " No country outline found in gazetteer/data/.")
     )
     return ui_map.selected_mask(df, state)

@@ -18,7 +18,7 @@ class FigureLike(Protocol):
     qualifier: str
 
 
-def format_number(n: int | float | None) -> str:
+def format_number(n: float | None) -> str:
     """A count with thousands separators; ``None`` as an em dash.
 
     >>> format_number(3000), format_number(None)
@@ -30,21 +30,30 @@ def format_number(n: int | float | None) -> str:
 
 
 def format_figure(fig: FigureLike) -> str:
-    """A counter's value: a range when sources disagree, ``+`` for "at least".
+    """A counter's value: ``+`` for "at least", ``~`` for about or vague figures.
 
     >>> from types import SimpleNamespace as F
     >>> format_figure(F(value=3000, low=3000, high=3000, qualifier="at least"))
     '3,000+'
-    >>> format_figure(F(value=164, low=26, high=164, qualifier="exact"))
-    '26–164'
     >>> format_figure(F(value=12, low=12, high=12, qualifier="vague"))
     '~12'
     """
-    low, high = int(fig.low), int(fig.high)
-    text = f"{low:,}–{high:,}" if low != high else format_number(fig.value)
     prefix = {"about": "~", "vague": "~", "up to": "≤"}.get(fig.qualifier, "")
     suffix = "+" if fig.qualifier == "at least" else ""
-    return f"{prefix}{text}{suffix}"
+    return f"{prefix}{format_number(fig.value)}{suffix}"
+
+
+def format_range(fig: FigureLike) -> str | None:
+    """``low–high`` when sources disagree, else ``None``.
+
+    >>> from types import SimpleNamespace as F
+    >>> format_range(F(value=164, low=26, high=164, qualifier="exact"))
+    'sources say 26–164'
+    >>> format_range(F(value=26, low=26, high=26, qualifier="exact")) is None
+    True
+    """
+    low, high = int(fig.low), int(fig.high)
+    return f"sources say {low:,}–{high:,}" if low != high else None
 
 
 def plain(text: Any) -> str:

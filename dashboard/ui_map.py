@@ -151,7 +151,7 @@ def initial_view(df_all: pd.DataFrame, outline: dict[str, Any] | None, width_px:
         return pdk.ViewState(latitude=48.0, longitude=67.0, zoom=3.5)
     west, south, east, north = box
     lon_span = max(east - west, 0.05) * 1.15
-    merc = lambda lat: math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))  # noqa: E731
+    merc = lambda lat: math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))
     lat_span = max(merc(north) - merc(south), 0.001) * 1.15
     zoom = min(math.log2(width_px / 512 * 360 / lon_span),
                math.log2(height_px / 512 * 2 * math.pi / lat_span))
@@ -219,7 +219,7 @@ def place_points(df: pd.DataFrame) -> pd.DataFrame:
     agg["n_events"] = agg["n"].map(lambda n: f"{n:,} event" + ("s" if n != 1 else ""))
     agg["dates"] = [_date_text(a, b) for a, b in zip(agg["first"], agg["last"])]
     agg["counts"] = agg.apply(_count_text, axis=1)
-    agg["color"] = agg["event_type"].map(lambda t: [*type_color(str(t)), 200])
+    agg["color"] = [[*type_color(str(t)), 200] for t in agg["event_type"]]
     casualties = agg["fatalities"] + agg["injuries"]
     agg["radius"] = (6 + 3 * casualties.pow(0.5) + 1.5 * (agg["n"] - 1).pow(0.5)).clip(upper=40)
     return agg[columns].reset_index(drop=True)

@@ -54,7 +54,7 @@ def table_frame(df: pd.DataFrame, selected: pd.Series | None = None,
     start = pd.to_datetime(work["event_date"]).dt.strftime("%Y-%m-%d")
     end = pd.to_datetime(work["date_end"]).dt.strftime("%Y-%m-%d")
     work["event_date"] = start.where(end.isna() | (start == end), start + " – " + end)
-    work["link"] = work["source_url"].map(safe_url) if "source_url" in work else None
+    work["link"] = work["source_url"].astype(object).map(safe_url) if "source_url" in work else None
     out = work[[*[c for c in COLUMNS if c in work], "selected"]].rename(columns=COLUMNS)
     return out.reset_index(drop=True)
 

@@ -1,0 +1,50 @@
+"""Shared fixtures: event databases built the way a user builds them (``protestmap ingest``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = ROOT / "seeds" / "000_6e6f88a621e68b95.txt"
+XSS_ARTICLE = ROOT / "tests" / "data" / "xss_article.txt"
+
+
+def cli(*args: str) -> str:
+    """Run ``protestmap ARGS...`` in-process; fail the test with its output on a non-zero exit."""
+    from typer.testing import CliRunner
+
+    from dashboard.cli import app
+
+    result = CliRunner().invoke(app, list(args))
+    assert result.exit_code == 0, f"protestmap {' '.join(args)} exited {result.exit_code}:\n{result.output}"
+    return result.output
+
+
+@pytest.fixture(scope="session")
+def ingested_db(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Path]:
+    """A factory: a database with ``protestmap ingest`` of the given files (built once per set)."""
+    built: dict[tuple[Path, ...], Path] = {}
+
+    def make(*paths: Path) -> Path:
+        if paths not in built:
+            db = tmp_path_factory.mktemp("db") / "events.duckdb"
+            cli("ingest", *map(str, paths), "--db", str(db), "--quiet")
+            built[paths] = db
+        return built[paths]
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def seed_db(ingested_db: Callable[..., Path]) -> Path:
+    """The seed article alone, ingested with the CLI."""
+    return ingested_db(SEED)
+
+
+@pytest.fixture(scope="session")
+def xss_db(ingested_db: Callable[..., Path]) -> Path:
+    """The seed plus an article with HTML and a javascript: link in its evidence sentence."""
+    return ingested_db(SEED, XSS_ARTICLE)

@@ -1,0 +1,174 @@
+"""The Streamlit page, driven headless with ``streamlit.testing.v1.AppTest``."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from conftest import cli
+from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+from streamlit.testing.v1 import AppTest
+from streamlit.testing.v1 import app_test as app_test_module
+
+APP = Path(__file__).resolve().parent.parent / "dashboard" / "app.py"
+XSS_PIECES = ("<img src=x onerror=alert(1)>", "[x](javascript:alert(1))")
+
+
+def run_app(db: Path, monkeypatch: pytest.MonkeyPatch, params: dict[str, list[str]] | None = None) -> AppTest:
+    monkeypatch.setenv("PROTESTMAP_DB", str(db))
+    at = AppTest.from_file(str(APP), default_timeout=180)
+    for key, values in (params or {}).items():
+        at.query_params[key] = values
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def displayed(markdown: str) -> str:
+    """What markdown source shows on screen once backslash escapes are applied."""
+    return re.sub(r"\\(.)", r"\1", markdown)
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def table(at: AppTest) -> pd.DataFrame:
+    (frame,) = [d.value for d in at.dataframe]
+    return frame
+
+
+def events(db: Path) -> pd.DataFrame:
+    from dashboard.store import Store
+
+    with Store(db) as store:
+        return store.events_frame()
+
+
+@pytest.fixture
+def media(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[MemoryMediaFileStorage]]:
+    """The in-memory file storages AppTest creates, to read download buttons' bytes."""
+    made: list[MemoryMediaFileStorage] = []
+
+    class Recording(MemoryMediaFileStorage):
+        def __init__(self, *args: object) -> None:
+            super().__init__(*args)  # type: ignore[arg-type]
+            made.append(self)
+
+    monkeypatch.setattr(app_test_module, "MemoryMediaFileStorage", Recording)
+    yield made
+
+
+def test_seed_alone_shows_the_ministry_figures(seed_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    at = run_app(seed_db, monkeypatch)
+    shown = metrics(at)
+    assert (shown["Killed"], shown["Injured"], shown["Arrested"]) == ("26", "18", "3,000+")
+    assert shown["Largest crowd"] in ("3,000", "~3,000")
+    captions = " ".join(c.value for c in at.caption)
+    assert "tally" in captions.lower()
+
+
+def test_city_filter_counts_that_citys_incidents_not_the_country_tally(
+        seed_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    at = run_app(seed_db, monkeypatch)
+    at.sidebar.multiselect(key="f_cities").select("Almaty").run()
+    assert not at.exception
+    df = events(seed_db)
+    almaty = df[(df["location"] == "Almaty") & (df["kind"] == "incident")]
+    shown = metrics(at)
+    for label, column in (("Killed", "fatalities"), ("Injured", "injuries"), ("Arrested", "arrests")):
+        assert shown[label] == f"{int(almaty[column].fillna(0).sum()):,}", label
+    assert shown["Killed"] != "26"
+    assert set(table(at)["place"]) == {"Almaty"}
+    city = at.query_params["city"]
+    assert (city if isinstance(city, list) else [city]) == ["Almaty"], "the filter is in the URL"
+
+
+def test_dates_outside_the_data_show_zero_and_say_why(seed_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    at = run_app(seed_db, monkeypatch, {"since": ["2023-03-01"], "until": ["2023-03-31"]})
+    shown = metrics(at)
+    assert (shown["Killed"], shown["Injured"], shown["Arrested"], shown["Events"]) == ("0", "0", "0", "0")
+    (info,) = [i.value for i in at.info]
+    assert "No events match" in info and "Jan 2022" in info
+    assert table(at).empty
+
+
+@pytest.mark.parametrize("params, widget, expected", [
+    ({"type": ["Protests"]}, "f_types", ["Protests"]),
+    ({"city": ["Aktau", "Zhanaozen"]}, "f_cities", ["Aktau", "Zhanaozen"]),
+])
+def test_query_params_restore_a_shared_view(seed_db: Path, monkeypatch: pytest.MonkeyPatch,
+                                            params: dict[str, list[str]], widget: str,
+                                            expected: list[str]) -> None:
+    at = run_app(seed_db, monkeypatch, params)
+    assert at.sidebar.multiselect(key=widget).value == expected
+    column = {"f_types": "type", "f_cities": "place"}[widget]
+    shown = table(at)
+    assert len(shown) and set(shown[column]) <= set(expected)
+
+
+@pytest.mark.parametrize("fmt, label, params, cli_args", [
+    ("csv", "Download CSV", {}, []),
+    ("geojson", "Download GeoJSON", {}, []),
+    ("csv", "Download CSV", {"city": ["Almaty"]}, ["--city", "Almaty"]),
+    ("geojson", "Download GeoJSON", {"type": ["Riots"]}, ["--type", "Riots"]),
+])
+def test_downloads_are_the_cli_export(seed_db: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+                                      media: list[MemoryMediaFileStorage], fmt: str, label: str,
+                                      params: dict[str, list[str]], cli_args: list[str]) -> None:
+    at = run_app(seed_db, monkeypatch, params)
+    (button,) = [b for b in at.get("download_button") if b.proto.label == label]
+    file_id = Path(button.proto.url).stem
+    (downloaded,) = [m.get_file(file_id).content for m in media if file_id in m._files_by_id]
+    out = tmp_path / f"export.{fmt}"
+    cli("export", "--format", fmt, "--out", str(out), "--db", str(seed_db), *cli_args)
+    assert downloaded == out.read_bytes()
+
+
+def test_article_html_and_links_show_as_text(xss_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    at = run_app(xss_db, monkeypatch)
+    evidence = " ".join(table(at)["evidence"].astype(str))
+    assert all(piece in evidence for piece in XSS_PIECES)
+    rendered = [m.value for m in at.markdown] + [c.value for c in at.caption] + [t.value for t in at.title]
+    assert not any("<img" in text or "](javascript" in text for text in rendered)
+    (deck,) = at.get("deck_gl_json_chart")
+    spec = json.loads(deck.proto.json)
+    points = next(layer["data"] for layer in spec["layers"] if layer["id"] == "events")
+    assert any(XSS_PIECES[0] in p["evidence"] for p in points), "tooltip data must be raw (Streamlit escapes it)"
+    assert "&lt;" not in deck.proto.json
+    assert not any(str(link).startswith("javascript") for link in table(at)["link"].dropna())
+
+
+@pytest.mark.parametrize("make_db", ["missing file", "empty database"])
+def test_empty_database_explains_how_to_add_articles(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                    make_db: str) -> None:
+    from dashboard.store import Store
+
+    db = tmp_path / "events.duckdb"
+    if make_db == "empty database":
+        with Store(db):
+            pass
+    at = run_app(db, monkeypatch)
+    text = " ".join(i.value for i in at.info)
+    assert "protestmap ingest seeds/" in text and "upload" in text.lower()
+    assert not at.metric and len(at.file_uploader) == 1
+    assert db.exists() == (make_db == "empty database")
+
+
+def test_upload_adds_articles_and_bad_files_get_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from conftest import SEED
+
+    at = run_app(tmp_path / "events.duckdb", monkeypatch)
+    at.file_uploader[0].set_value([("seed.txt", SEED.read_bytes(), "text/plain"),
+                                   ("empty.txt", b"", "text/plain")])
+    at.run()
+    at.button(key="upload_add").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    (error,) = [displayed(e.value) for e in at.error]
+    assert error.startswith("empty.txt:") and "\n" not in error
+    assert next(s.value for s in at.success).startswith("1 article added")
+    assert metrics(at)["Killed"] == "26"
