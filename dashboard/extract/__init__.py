@@ -20,6 +20,7 @@ from dashboard.extract.dates import year_hint
 from dashboard.extract.events import Facts, code_article, place_context, read_facts
 from dashboard.extract.lexicon import load_lexicon
 from dashboard.extract.pipeline import build_pipeline
+from dashboard.extract.places import default_gazetteer
 from dashboard.extract.prefilter import Prefilter, Sentence, split_sentences
 from dashboard.types import Article, Event
 
@@ -29,7 +30,7 @@ __all__ = ["extract_events", "extract_many", "supported"]
 @cache
 def prefilter(lang: str) -> Prefilter:
     """The first-pass filter for one language, built once per process."""
-    return Prefilter(load_lexicon(lang), lemma_table(lang))
+    return Prefilter(load_lexicon(lang), lemma_table(lang), default_gazetteer().surface_forms())
 
 
 @cache

@@ -23,6 +23,7 @@ from dashboard.extract.triggers import classify, trigger_classes
 from dashboard.types import MEASURES, Article, Count, Event, Place
 
 SPECIFIC_KINDS = ("landmark", "city")
+MAX_GAP = 4
 SECURITY = "Security forces"
 TALLY_MEASURES = ("fatalities", "injuries", "arrests")
 LOCAL_AUTHORITIES = frozenset({"police", "city administration"})
@@ -47,6 +48,8 @@ class Facts:
     actors: list[str]
     boilerplate: bool
     history: bool
+    anaphoric: bool = False
+    coordinated: bool = False
 
 
 def read_facts(sentence: Sentence, doc: Doc, lexicon: Lexicon, published: date | None,
@@ -66,7 +69,20 @@ def read_facts(sentence: Sentence, doc: Doc, lexicon: Lexicon, published: date |
         actors=[label for label, _, _ in cues(doc, "actor")],
         boilerplate=any(marker.lower() in low for marker in lexicon.boilerplate),
         history=bool(cues(doc, "history")),
+        anaphoric=bool(cues(doc, "anaphora")),
+        coordinated=coordinated_places(doc),
     )
+
+
+def coordinated_places(doc: Doc) -> bool:
+    """Whether two place names are joined by a conjunction ("in Aktobe und Taldykorgan").
+
+    Only then does one sentence give one event per city.
+    """
+    spans = sorted(doc.spans.get("places", ()), key=lambda s: s.start)
+    joins = [s for _, s, _ in cues(doc, "conj")]
+    return any(b.start - a.end <= MAX_GAP and any(a.end <= j < b.start for j in joins)
+               for a, b in zip(spans, spans[1:]))
 
 
 def place_context(docs: Sequence[Doc]) -> tuple[str, ...]:
@@ -88,6 +104,7 @@ class Paragraph:
     """What earlier sentences of the same paragraph established."""
 
     number: int = -1
+    place: Place | None = None
     authority: str = ""
     tallies: dict[str, Event] = field(default_factory=dict)
     incident: Event | None = None
@@ -97,17 +114,18 @@ class Paragraph:
 class Coder:
     """Turns one article's facts into events, sentence by sentence.
 
-    The last stated place (city or landmark) and date carry over to later
-    sentences that state none, across paragraphs; a sentence's own place and
-    date always win.
+    A sentence's own place and date always win. Without them, it takes the
+    last place (city or landmark) stated in its paragraph, else the article's
+    city (the one its headline names, or its only city), else the country;
+    and the last date stated anywhere before it.
     """
 
     article: Article
     about_home: bool
+    city: Place | None = None
     events: list[Event] = field(default_factory=list)
     tallies: list[Event] = field(default_factory=list)
     para: Paragraph = field(default_factory=Paragraph)
-    place: Place | None = None
     date: DateRef | None = None
 
     def add(self, f: Facts) -> None:
@@ -116,7 +134,7 @@ class Coder:
             self.para = Paragraph(number=s.paragraph)
         if f.boilerplate:
             return
-        own = most_specific(f.places, self.place)
+        own = most_specific(f.places, self.para.place or self.city)
         foreign_only = own is None and any(p.kind == "foreign" for p in f.places)
         current = [d for d in f.dates if d.date is not None and not d.history]
         history = f.history or (not current and any(d.history for d in f.dates))
@@ -125,23 +143,41 @@ class Coder:
         if f.authority and f.attributed and not (f.authority == "ministry" and self.para.authority):
             self.para.authority = f.authority
         if own is not None and own.kind in SPECIFIC_KINDS:
-            self.place = own
+            self.para.place = own
         if current and not s.heading:
             self.date = current[0]
-        tally_counts = [c for c in f.counts if c[0] in TALLY_MEASURES]
-        national = self.para.authority and self.para.authority not in LOCAL_AUTHORITIES
-        if tally_counts and national and f.classes <= BACKGROUND:
-            self._tally(f, own if own is not None else home_country(), tally_counts, current)
+        if self._counts_only(f, own, current):
             return
         if s.heading and s.index > 0:
             return
-        if f.classes <= CASUALTY and (own is None or own.kind not in SPECIFIC_KINDS):
-            if self.para.incident is not None:
-                _add_counts(self.para.incident, f.counts)
-            return
-        cities = home_cities(f.places) if own is not None and own.kind == "city" else []
+        cities = home_cities(f.places) if f.coordinated else []
         for place in cities if len(cities) > 1 else [own]:
             self._incident(f, place, current)
+
+    def _counts_only(self, f: Facts, own: Place | None, current: list[DateRef]) -> bool:
+        """Code a sentence that reports figures rather than an event; False if it is an event.
+
+        National source -> tally at the sentence's scope; local source (police,
+        city) or a pointer back ("dabei") -> the figures join the paragraph's
+        incident; no source and no place below region -> an unattributed tally.
+        """
+        counts = [c for c in f.counts if c[0] in TALLY_MEASURES]
+        if not counts or not f.classes <= BACKGROUND:
+            return False
+        local_here = f.attributed and f.authority in LOCAL_AUTHORITIES
+        national = self.para.authority and self.para.authority not in LOCAL_AUTHORITIES
+        specific = own is not None and own.kind in SPECIFIC_KINDS
+        scope = own if own is not None else home_country()
+        if national and not local_here:
+            self._tally(f, scope, counts, current, self.para.authority)
+            return True
+        if (local_here or f.anaphoric) and self.para.incident is not None:
+            _add_counts(self.para.incident, f.counts)
+            return True
+        if not specific and not local_here:
+            self._tally(f, scope, counts, current, "")
+            return True
+        return f.classes <= CASUALTY and not specific
 
     def _date(self, current: list[DateRef], heading: bool) -> tuple[date | None, int, str]:
         ref = current[0] if current else (None if heading else self.date)
@@ -162,7 +198,7 @@ class Coder:
         )
 
     def _tally(self, f: Facts, scope: Place, counts: list[tuple[str, Count, str]],
-               current: list[DateRef]) -> None:
+               current: list[DateRef], authority: str) -> None:
         tally = self.para.tallies.get(scope.name)
         if tally is None:
             if current:
@@ -171,8 +207,10 @@ class Coder:
                 when, precision, note = self.article.published, 1, "tally dated by publication"
             else:
                 when, precision, note = None, 3, "tally without date or published date"
+            if not authority:
+                note += "; figure attributed to no source" if note else "figure attributed to no source"
             tally = self._event(f, scope, when, precision, [note], event_type="", sub_event_type="",
-                                kind="tally", tally_authority=self.para.authority,
+                                kind="tally", tally_authority=authority,
                                 tally_group=next((g for _, _, g in counts if g != "all"), "all"))
             self.para.tallies[scope.name] = tally
             self.tallies.append(tally)
@@ -188,7 +226,9 @@ class Coder:
         if coded is None:
             return
         notes: list[str] = []
-        place = own if own is not None else self.place
+        if f.classes <= CASUALTY and (own is None or own.kind not in SPECIFIC_KINDS):
+            return
+        place = own if own is not None else self.para.place or self.city
         if place is None:
             if not self.about_home:
                 return
@@ -281,10 +321,19 @@ def merge_tallies(tallies: list[Event]) -> list[Event]:
     return out
 
 
+def article_city(facts: Sequence[Facts]) -> Place | None:
+    """The city an article is about: the one its headline names, else its only city."""
+    headline = [c for f in facts if f.sentence.index == 0 for c in home_cities(f.places)]
+    if len(headline) == 1:
+        return headline[0]
+    cities = {c.name: c for f in facts for c in home_cities(f.places)}
+    return next(iter(cities.values())) if len(cities) == 1 else None
+
+
 def code_article(article: Article, facts: Sequence[Facts]) -> list[Event]:
     """All events of one article, incidents deduplicated, tallies merged."""
     about_home = any(p.country == HOME for f in facts for p in f.places)
-    coder = Coder(article, about_home)
+    coder = Coder(article, about_home, article_city(facts))
     for f in facts:
         coder.add(f)
     return dedupe_incidents(coder.events) + merge_tallies(coder.tallies)

@@ -57,6 +57,9 @@ class Lexicon:
     dates: DateWords
     boilerplate: tuple[str, ...]
     history_words: tuple[str, ...]
+    anaphora: tuple[str, ...]
+    names: tuple[str, ...]
+    conjunctions: tuple[str, ...]
     not_counts_after: tuple[str, ...]
 
     def phrase_groups(self) -> dict[str, Phrases]:
@@ -77,6 +80,9 @@ class Lexicon:
                         for v in set(self.dates.relative.values())},
             "nightbefore": {"night": self.dates.night_before_weekday},
             "history": {"history": self.history_words},
+            "anaphora": {"anaphora": self.anaphora},
+            "name": {"name": self.names},
+            "conj": {"conj": self.conjunctions},
             "notcount": {"notcount": self.not_counts_after},
         }
 
@@ -122,5 +128,8 @@ def load_lexicon(language: str) -> Lexicon:
         ),
         boilerplate=tuple(str(p) for p in raw["boilerplate"]),
         history_words=tuple(str(p) for p in raw.get("history_words") or ()),
+        anaphora=tuple(str(p) for p in raw.get("anaphora") or ()),
+        names=tuple(str(p) for p in raw.get("names") or ()),
+        conjunctions=tuple(str(p) for p in raw.get("conjunctions") or ()),
         not_counts_after=tuple(str(p) for p in raw.get("not_counts_after") or ()),
     )

@@ -17,6 +17,7 @@ from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, SpanGroup
 
+from dashboard.extract.cues import cues
 from dashboard.types import Place
 
 HOME = "KZ"
@@ -48,7 +49,8 @@ def usable_form(form: str) -> bool:
 
 
 class PlaceTagger:
-    """Reads the tokens; writes doc.spans["places"], labelled with the surface form."""
+    """Reads the tokens and doc.spans["cues"] ("name:*", people named after places);
+    writes doc.spans["places"], labelled with the surface form."""
 
     def __init__(self, nlp: Language, gazetteer: Gazetteer) -> None:
         self.matcher = PhraseMatcher(nlp.vocab, attr="ORTH")
@@ -59,9 +61,10 @@ class PlaceTagger:
     def __call__(self, doc: Doc) -> Doc:
         spans = self.matcher(doc, as_spans=True)
         spans.sort(key=lambda s: (s.start, -(s.end - s.start)))
+        names = {i for _, s, e in cues(doc, "name") for i in range(s, e)}
         kept = []
         for sp in spans:
-            if not kept or sp.start >= kept[-1].end:
+            if sp.start not in names and (not kept or sp.start >= kept[-1].end):
                 kept.append(sp)
         doc.spans["places"] = SpanGroup(doc, name="places", spans=kept)
         return doc
@@ -112,7 +115,8 @@ def most_specific(places: Sequence[Place], anchor: Place | None = None) -> Place
 
     A landmark counts only near (<= 60 km) a city named in the same sentence or,
     when the sentence names none, the ``anchor`` place of the sentences before: a generic "Flughafen" or "Stadtverwaltung"
-    is the one of the city the text is about, never another city's.
+    is the one of the city the text is about, never another city's. With no
+    city at all, only a landmark named in several words ("Platz der Republik") counts.
 
     >>> a = Place("Aktau", 43.66, 51.17, country="KZ", kind="city")
     >>> airport = Place("Almaty Airport", 43.35, 77.04, country="KZ", kind="landmark")
@@ -121,7 +125,8 @@ def most_specific(places: Sequence[Place], anchor: Place | None = None) -> Place
     """
     home = [p for p in places if p.country == HOME and p.kind in RANK]
     cities = [p for p in home if p.kind == "city"] or ([anchor] if anchor is not None else [])
-    home = [p for p in home if p.kind != "landmark" or any(_near(p, c) for c in cities)]
+    home = [p for p in home if p.kind != "landmark" or any(_near(p, c) for c in cities)
+            or (not cities and " " in p.matched)]
     return min(home, key=lambda p: RANK[p.kind], default=None)
 
 

@@ -24,7 +24,7 @@ SENTENCE_END = re.compile(r"[.!?…]+[\"'”“»«)]*\s+(?=[\"'„“»«(]?[A-
 NO_BREAK_BEFORE = re.compile(r"(?:\b\d{1,2}|\b[A-ZÄÖÜ]|\bca|\bbzw|\bNr|\bSt|\bDr|\bProf|\bMr|\bMrs|\bMs|\bgen|\bJan|\bFeb|\bAug|\bSept?|\bOkt|\bOct|\bNov|\bDe[cz]|\bu\.a|\bz\.B|\bvgl)\.$")
 DATELINE = re.compile(r"^[A-ZÄÖÜА-ЯЁ][\w.'\-]*(?: [\w.'\-]+)?(?:, [^\n()\-–—]{1,25})?"
                       r"(?: \([^)\n]{1,30}\))? [-–—] ")
-HEADING_END = re.compile(r"[.!?:;\"“”»]\s*$")
+HEADING_END = re.compile(r"[.!:;\"“”»]\s*$")
 SHORT_FORM = 5
 GROUPS = ("trigger", "noun", "cue", "auth")
 
@@ -33,8 +33,8 @@ GROUPS = ("trigger", "noun", "cue", "auth")
 class Sentence:
     """One sentence of an article with where it sits.
 
-    ``heading`` is a one-line paragraph without closing punctuation (a title or
-    subheading); ``paragraph`` 0 is the article's first paragraph.
+    ``heading`` is a one-line paragraph without a closing full stop (a title,
+    subheading or the question of a Q&A); ``paragraph`` 0 is the article's first paragraph.
     """
 
     index: int
@@ -128,15 +128,20 @@ def inflected_forms(words: Iterable[str], lemmas: Mapping[str, str]) -> set[str]
 
 
 class Prefilter:
-    """Aho-Corasick over lexicon word forms; ``select`` keeps sentences worth parsing."""
+    """Aho-Corasick over lexicon word forms and place names; ``select`` keeps
+    sentences worth parsing (place names too, since later sentences inherit them)."""
 
-    def __init__(self, lexicon: Lexicon, lemmas: Mapping[str, str]) -> None:
+    def __init__(self, lexicon: Lexicon, lemmas: Mapping[str, str],
+                 place_names: Iterable[str] = ()) -> None:
         groups = lexicon.phrase_groups()
         words = {key_word(p) for g in GROUPS for phrases in groups[g].values() for p in phrases}
         self.automaton = ahocorasick.Automaton()
         for form in inflected_forms(words, lemmas):
             if len(form) >= 4:
                 self.automaton.add_word(form, len(form))
+        for name in place_names:
+            if len(name) >= 4:
+                self.automaton.add_word(name.lower(), len(name))
         for heads in lexicon.compound_heads.values():
             for head in heads:
                 self.automaton.add_word(head, len(head))
