@@ -49,10 +49,11 @@ def synthetic_events(n: int, seed: int = 0) -> pd.DataFrame:
     frame["tally_group"] = np.where(kind == "tally", "all", "")
     frame["language"] = np.array(["de", "en", "ru"])[rng.integers(0, 3, n)]
     frame["source"] = np.array(["Reuters", "Vlast", "Khabar 24", "DW"])[rng.integers(0, 4, n)]
-    frame["evidence"] = np.array(["Protesters stormed the akimat in the city centre.",
-                                  "Police detained dozens of people near the square.",
-                                  "Demonstranten blockierten die Straße zum Flughafen."])[
-        rng.integers(0, 3, n)]
+    templates = np.array(["Protesters stormed the akimat in the city centre",
+                          "Police detained dozens of people near the square",
+                          "Demonstranten blockierten die Straße zum Flughafen"])
+    frame["evidence"] = pd.Series(templates[rng.integers(0, 3, n)], dtype="str") + pd.Series(
+        [f" (report {i})." for i in range(n)], dtype="str")
     frame["published"] = frame["event_date"]
     frame["title"] = "Kazakhstan unrest"
     return frame

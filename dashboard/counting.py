@@ -283,39 +283,58 @@ def _tally_rows(tallies: pd.DataFrame, measure: str) -> list[dict[str, Any]]:
     ]
 
 
-def _codes(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+def codes_and_labels(column: pd.Series, rows: np.ndarray | None = None
+                     ) -> tuple[np.ndarray, np.ndarray]:
+    """Integer codes of a column (at ``rows`` if given) and the labels they index.
+
+    A missing value's label is ``""``.
+
+    >>> codes, labels = codes_and_labels(pd.Series(["Riots", None, "Protests"]))
+    >>> labels[codes].tolist()
+    ['Riots', '', 'Protests']
+    """
     column = column if isinstance(column.dtype, pd.CategoricalDtype) else column.astype("category")
     labels = np.append(column.cat.categories.astype(str).to_numpy(dtype=object), "")
-    codes = column.cat.codes.to_numpy().astype(np.int64)
+    codes = column.cat.codes.to_numpy()
+    codes = (codes if rows is None else codes[rows]).astype(np.int64)
     codes[codes < 0] = len(labels) - 1
     return codes, labels
 
 
-def _incident_claims(incidents: pd.DataFrame, measure: str) -> dict[tuple[str, str], _Claim]:
+def _stated_rows(events: pd.DataFrame, rows: np.ndarray, measure: str) -> np.ndarray:
+    """Positions of the ``rows`` that state ``measure``."""
+    return np.flatnonzero(rows & events[measure].notna().to_numpy(dtype=bool))
+
+
+def _numbers(column: pd.Series, at: np.ndarray) -> np.ndarray:
+    return column.take(at).to_numpy(dtype=float, na_value=0)
+
+
+def _incident_claims(events: pd.DataFrame, incidents: np.ndarray,
+                     measure: str) -> dict[tuple[str, str], _Claim]:
     """The sum of incident counts per (country, admin1), with ranges when rows carry them."""
-    if measure not in incidents or not len(incidents):
+    if measure not in events:
         return {}
-    values = incidents[measure].to_numpy(dtype=float, na_value=np.nan)
-    stated = ~np.isnan(values)
-    if not stated.any():
+    at = _stated_rows(events, incidents, measure)
+    if not len(at):
         return {}
-    countries, country_labels = _codes(incidents["country"])
-    regions, region_labels = _codes(incidents["admin1"])
-    keys = (countries * len(region_labels) + regions)[stated]
+    countries, country_labels = codes_and_labels(events["country"], at)
+    regions, region_labels = codes_and_labels(events["admin1"], at)
+    keys = countries * len(region_labels) + regions
     size = len(country_labels) * len(region_labels)
-
-    def per_key(weights: np.ndarray) -> np.ndarray:
-        return np.bincount(keys, weights=weights, minlength=size)
-
-    value = per_key(values[stated])
-    low, high = (per_key(incidents.get(f"{measure}_{end}", incidents[measure])
-                         .to_numpy(dtype=float, na_value=0)[stated]) for end in ("low", "high"))
-    qualifier_column = incidents.get(f"{measure}_qualifier",
-                                     pd.Series("exact", index=incidents.index))
-    q_codes, q_labels = _codes(qualifier_column)
-    q_codes = q_codes[stated]
-    present = {str(q): per_key((q_codes == i).astype(float)) > 0 for i, q in enumerate(q_labels)}
-    vague = per_key(np.where(q_labels[q_codes] == "vague", values[stated], 0))
+    values = _numbers(events[measure], at)
+    value = np.bincount(keys, weights=values, minlength=size)
+    low, high = (
+        np.bincount(keys, weights=_numbers(events[f"{measure}_{end}"], at), minlength=size)
+        if f"{measure}_{end}" in events else value
+        for end in ("low", "high"))
+    qualifiers = f"{measure}_qualifier"
+    q_codes, q_labels = (codes_and_labels(events[qualifiers], at) if qualifiers in events
+                         else (np.zeros(len(at), dtype=np.int64), np.array(["exact"], object)))
+    present = np.bincount(keys * len(q_labels) + q_codes, minlength=size * len(q_labels)
+                          ).reshape(size, len(q_labels)) > 0
+    vague = np.bincount(keys, weights=np.where(q_labels[q_codes] == "vague", values, 0),
+                        minlength=size)
     n = np.bincount(keys, minlength=size)
     claims = {}
     for key in np.flatnonzero(n):
@@ -324,7 +343,7 @@ def _incident_claims(incidents: pd.DataFrame, measure: str) -> dict[tuple[str, s
         noun = "incident" if n[key] == 1 else "incidents"
         claims[(country, admin1)] = _Claim(
             int(value[key]), int(low[key]), int(high[key]),
-            combine_qualifiers(q for q, hit in present.items() if hit[key]), int(vague[key]),
+            combine_qualifiers(str(q) for q in q_labels[present[key]]), int(vague[key]),
             f"sum of {n[key]} {noun}",
             (f"{n[key]} {noun} in {_scope_label(country, admin1)}: {int(value[key])}",),
             incidents=int(n[key]),
@@ -332,9 +351,8 @@ def _incident_claims(incidents: pd.DataFrame, measure: str) -> dict[tuple[str, s
     return claims
 
 
-def _measure_figure(incidents: pd.DataFrame, tallies: pd.DataFrame, measure: str,
+def _measure_figure(inside: dict[tuple[str, str], _Claim], tallies: pd.DataFrame, measure: str,
                     where: str, empty: str) -> Figure:
-    inside = _incident_claims(incidents, measure)
     series: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     for row in _tally_rows(tallies, measure):
         series[(row["country"], row["admin1"])].append(row)
@@ -353,44 +371,46 @@ def _measure_figure(incidents: pd.DataFrame, tallies: pd.DataFrame, measure: str
     return _incident_sum(per_country, where, empty).figure()
 
 
-def _largest_crowd(incidents: pd.DataFrame) -> Figure:
-    if not len(incidents) or "crowd_size" not in incidents:
+def _largest_crowd(events: pd.DataFrame, incidents: np.ndarray) -> Figure:
+    if "crowd_size" not in events:
         return Figure(method="no crowd size stated")
-    sizes = incidents["crowd_size"].to_numpy(dtype=float, na_value=np.nan)
-    if np.isnan(sizes).all():
+    at = _stated_rows(events, incidents, "crowd_size")
+    if not len(at):
         return Figure(method="no crowd size stated")
-    i = int(np.nanargmax(sizes))
-    row = incidents.iloc[i]
-    value = int(sizes[i])
+    row = events.iloc[at[int(np.argmax(_numbers(events["crowd_size"], at)))]]
+    value = int(row["crowd_size"])
     qualifier = row.get("crowd_size_qualifier")
     qualifier = "exact" if qualifier is None or pd.isna(qualifier) else str(qualifier)
-    day = day_numbers(incidents["event_date"].iloc[i:i + 1])[0]
+    day = day_numbers(pd.Series([row["event_date"]]))[0]
     when = f" on {_day_text(day)}" if day != NO_DAY else ""
     method = f"largest single crowd: {row.get('location', '') or 'unknown place'}{when}"
     return Figure(value, value, value, qualifier, method, [method],
                   value if qualifier == "vague" else 0)
 
 
-def count_totals(incidents: pd.DataFrame, tallies: pd.DataFrame, *, note: str = "",
-                 where: str = "") -> Totals:
-    """Apply the counting rule to the incidents in a filter and the tallies that apply to it.
+def count_totals(events: pd.DataFrame, incidents: np.ndarray, tallies: np.ndarray, *,
+                 note: str = "", where: str = "") -> Totals:
+    """Apply the counting rule to the rows of ``events`` chosen by two boolean masks.
 
-    ``where`` names the place filter for the sentences ("Almaty"); ``note`` says why
-    some tallies were left out.
+    ``incidents`` marks the incidents in the filter, ``tallies`` the tallies that
+    apply to it; ``where`` names the place filter for the sentences ("Almaty"),
+    ``note`` says why some tallies were left out.
 
     >>> tally = pd.DataFrame({"kind": ["tally"], "event_date": pd.to_datetime(["2022-01-07"]),
     ...     "country": ["KZ"], "admin1": [""], "place_kind": ["country"],
     ...     "tally_authority": ["Interior Ministry"], "tally_group": ["all"],
     ...     "fatalities": pd.array([26], dtype="Int64"), "fatalities_qualifier": ["exact"]})
-    >>> count_totals(tally.iloc[:0], tally).killed.method
+    >>> count_totals(tally, np.array([False]), np.array([True])).killed.method
     'Interior Ministry tally of 7 Jan 2022 (all of Kazakhstan)'
     """
-    events = len(incidents)
-    if not events and not len(tallies):
+    n_incidents = int(incidents.sum())
+    if not n_incidents and not tallies.any():
         nothing = Figure(method="no events match the filters")
         return Totals(nothing, nothing, nothing, nothing, events=0, note=nothing.method)
+    tally_rows = events[tallies]
     killed, injured, arrested = (
-        _measure_figure(incidents, tallies, measure, where,
-                        "no figure stated for the events in the filter")
+        _measure_figure(_incident_claims(events, incidents, measure), tally_rows,
+                        measure, where, "no figure stated for the events in the filter")
         for measure in COUNTERS.values())
-    return Totals(killed, injured, arrested, _largest_crowd(incidents), events=events, note=note)
+    return Totals(killed, injured, arrested, _largest_crowd(events, incidents),
+                  events=n_incidents, note=note)

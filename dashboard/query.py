@@ -28,6 +28,7 @@ from dashboard.counting import (
     NO_DAY,
     Figure,
     Totals,
+    codes_and_labels,
     count_totals,
     day_numbers,
     tally_scope_level,
@@ -176,6 +177,9 @@ def as_query_frame(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def _isin(column: pd.Series, values: Iterable[Any]) -> np.ndarray:
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        hits = np.append(column.cat.categories.isin(list(values)), False)
+        return hits[column.cat.codes.to_numpy()]
     return column.isin(list(values)).to_numpy(dtype=bool, na_value=False)
 
 
@@ -188,14 +192,22 @@ def _contains(column: pd.Series, text: str) -> np.ndarray:
     return found.to_numpy(dtype=bool, na_value=False)
 
 
+def _datetimes(column: pd.Series) -> np.ndarray:
+    """The column as a numpy ``datetime64`` array (no copy when it already is one)."""
+    if not pd.api.types.is_datetime64_any_dtype(column.dtype):
+        column = pd.to_datetime(column)
+    return column.to_numpy()
+
+
 def _date_mask(df: pd.DataFrame, since: date | None, until: date | None) -> np.ndarray:
-    start = day_numbers(df["event_date"])
-    end = np.maximum(day_numbers(df["date_end"]), start) if "date_end" in df else start
-    mask = start != NO_DAY
+    start = _datetimes(df["event_date"])
+    end = _datetimes(df["date_end"]) if "date_end" in df else start
+    mask = ~np.isnat(start)
     if since is not None:
-        mask &= end >= (since - date(1970, 1, 1)).days
+        first = np.datetime64(since, "D")
+        mask &= (start >= first) | (end >= first)
     if until is not None:
-        mask &= start <= (until - date(1970, 1, 1)).days
+        mask &= start <= np.datetime64(until, "D")
     return mask
 
 
@@ -260,31 +272,27 @@ def totals(df_all: pd.DataFrame, f: Filters) -> Totals:
     >>> totals(df, Filters()).killed.value
     3
     """
+    if not len(df_all):
+        return count_totals(df_all, np.zeros(0, dtype=bool), np.zeros(0, dtype=bool))
     masks = _masks(df_all, f)
-    kind = df_all["kind"].astype(str).to_numpy() if len(df_all) else np.array([], dtype=str)
-    is_tally = kind == "tally"
+    is_tally = (df_all["kind"] == "tally").to_numpy(dtype=bool, na_value=False)
     rows = np.ones(len(df_all), dtype=bool)
     for part in masks.values():
         rows &= part
     narrowing = [name for name in ("cities", "event_types", "text") if name in masks]
     tallies = rows & is_tally if not narrowing else np.zeros(len(df_all), dtype=bool)
     if "regions" in masks and tallies.any():
-        tallies &= tally_scope_level(df_all) == "admin1"
+        tallies[tallies] = tally_scope_level(df_all[tallies]) == "admin1"
     blocked = {"cities": "a city filter", "event_types": "an event-type filter",
                "text": "a text search"}
     note = ""
     if narrowing and (is_tally & _without(masks, narrowing, len(df_all))).any():
         note = (f"tallies not applied: {' and '.join(blocked[n] for n in narrowing)} narrows "
                 "the incidents, while a tally counts everything in its scope")
-    elif "regions" in masks and (is_tally & rows).any() and not tallies.any():
+    elif (is_tally & rows & ~tallies).any():
         note = "country tallies not applied: a region filter covers only part of the country"
-    crowd_rows = df_all[rows] if not rows.all() else df_all
-    return count_totals(
-        incidents=crowd_rows[~is_tally[rows]],
-        tallies=df_all[tallies],
-        note=note,
-        where=", ".join(f.cities) if f.cities else ", ".join(f.regions),
-    )
+    return count_totals(df_all, rows & ~is_tally, tallies, note=note,
+                        where=", ".join(f.cities) if f.cities else ", ".join(f.regions))
 
 
 def _without(masks: dict[str, np.ndarray], names: Sequence[str], n: int) -> np.ndarray:
@@ -307,32 +315,29 @@ def timeline_bins(df_filtered: pd.DataFrame) -> pd.DataFrame:
     >>> [(str(d.date()), t, n) for d, t, n in timeline_bins(df).itertuples(index=False)]
     [('2022-01-05', 'Protests', 1), ('2022-01-05', 'Riots', 1), ('2022-01-06', 'Riots', 1)]
     """
-    empty = pd.DataFrame({"date": pd.Series([], dtype="datetime64[ns]"),
-                          "event_type": pd.Series([], dtype="str"),
-                          "events": pd.Series([], dtype="int64")})
-    if not len(df_filtered):
-        return empty
-    start = day_numbers(df_filtered["event_date"])
+    start = day_numbers(df_filtered["event_date"]) if len(df_filtered) else np.zeros(0, np.int64)
+    codes, labels = codes_and_labels(df_filtered["event_type"])
     dated = start != NO_DAY
     if not dated.any():
-        return empty
-    end = np.maximum(day_numbers(df_filtered["date_end"]), start) if "date_end" in df_filtered \
-        else start
-    start = start[dated]
-    spans = np.minimum(end[dated] - start, MAX_SPAN_DAYS - 1) + 1
-    types = df_filtered["event_type"].astype("category") if not isinstance(
-        df_filtered["event_type"].dtype, pd.CategoricalDtype) else df_filtered["event_type"]
-    codes = types.cat.codes.to_numpy()[dated].astype(np.int64)
-    labels = np.append(types.cat.categories.astype(str).to_numpy(dtype=object), "")
-    codes[codes < 0] = len(labels) - 1
+        return pd.DataFrame({"date": pd.Series([], dtype="datetime64[ns]"),
+                             "event_type": pd.Series([], dtype="str"),
+                             "events": pd.Series([], dtype="int64")})
+    if not dated.all():
+        start, codes = start[dated], codes[dated]
     first = start.min()
-    if (spans == 1).all():
-        days, type_codes = start - first, codes
-    else:
-        days = np.repeat(start - first, spans)
-        offsets = np.arange(len(days)) - np.repeat(np.cumsum(spans) - spans, spans)
-        days, type_codes = days + offsets, np.repeat(codes, spans)
-    counts = np.bincount(days * len(labels) + type_codes)
+    keys = (start - first) * len(labels) + codes
+    counts = np.bincount(keys)
+    if "date_end" in df_filtered:
+        end = day_numbers(df_filtered["date_end"])
+        end = end if dated.all() else end[dated]
+        extra = np.minimum(np.maximum(end, start) - start, MAX_SPAN_DAYS - 1)
+        multi = np.flatnonzero(extra)
+        if len(multi):
+            spans = extra[multi]
+            offsets = np.arange(spans.sum()) - np.repeat(np.cumsum(spans) - spans, spans) + 1
+            later = np.bincount(np.repeat(keys[multi], spans) + offsets * len(labels))
+            counts = np.pad(counts, (0, max(0, len(later) - len(counts))))
+            counts[:len(later)] += later
     keys = np.flatnonzero(counts)
     out = pd.DataFrame({
         "date": (first + keys // len(labels)).astype("datetime64[D]").astype("datetime64[ns]"),
