@@ -181,7 +181,7 @@ def _run_ingest(paths: list[Path], store: Store, published: date | None, source:
         task = progress.add_task("starting", total=None)
 
         def update(s: Any) -> None:
-            progress.update(task, description=f"{s.articles} articles, {s.events} events, "
+            progress.update(task, description=f"{s.added + s.known} articles, {s.events} events, "
                                               f"{len(s.errors)} errors")
 
         return run(paths, store, on_update=update, **options)

@@ -207,6 +207,9 @@ class Store:
                 self._insert(con, "articles", _articles_table([a for a, _ in fresh]))
                 self._insert(con, "events", events)
                 con.execute("COMMIT")
+            except duckdb.Error as exc:
+                con.execute("ROLLBACK")
+                raise StoreError(f"{self.path}: batch not written, nothing changed ({exc})") from None
             except BaseException:
                 con.execute("ROLLBACK")
                 raise

@@ -228,3 +228,37 @@ def test_ingest_end_to_end_with_a_bad_file(tmp_path: Path) -> None:
     with Store(db) as store:
         assert len(store.articles_frame()) == 1
         assert len(store.events_frame()) > 0
+
+
+def test_evaluate_scores_the_seed_against_its_gold() -> None:
+    code, out, err = run("evaluate", ROOT / "tests" / "data" / "seed_events.csv", SEED, "--json")
+    assert (code, err) == (0, "")
+    report = json.loads(out)
+    assert list(report) == sorted(report)
+    assert [a["article"] for a in report["articles"]] == [SEED.name]
+    assert report["totals"]["expected"]["killed"] == 26
+    assert report["unscored_articles"] == []
+
+
+def test_ingest_shows_progress_on_a_terminal(tmp_path: Path) -> None:
+    import pty
+
+    leader, follower = pty.openpty()
+    process = subprocess.Popen([PROTESTMAP, "ingest", SEED, "--db", tmp_path / "e.duckdb"],
+                               cwd=ROOT, stdin=follower, stdout=follower, stderr=follower,
+                               env={**os.environ, "COLUMNS": "120", "TERM": "xterm"})
+    os.close(follower)
+    output = b""
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        output += chunk
+    assert process.wait(timeout=300) == 0
+    os.close(leader)
+    text = output.decode("utf-8", "replace")
+    assert re.search(r"1 articles, \d+ events, 0 errors", text)
+    assert "1 added" in text
