@@ -1,19 +1,21 @@
 """The counting rule: killed, injured, arrested and the largest crowd for a set of events.
 
 An *incident*'s counts add up across incidents. A *tally* is an authority's
-running total for a scope (a region when the tally's place is a region, else
-the country) and is never added to the incidents it summarises nor to another
-figure of its series ``(authority, measure, scope, group)``:
+running total for a scope and is never added to the incidents it summarises nor
+to another figure of its series ``(authority, measure, scope, group)``. The scope
+is the tally's place: a city (or a landmark: the place itself), a region
+(admin1), else the country.
 
 * per group the latest figure counts (ties: the higher); a figure stated twice counts once;
 * groups stated side by side add up (26 attackers + 18 security forces = 44);
-  a figure for everyone (group ``all``, or no group) at least as recent as
-  the parts replaces them, an older one counts only if it is larger than their sum;
+  a *later* figure for everyone (group ``all``, or no group) replaces its parts;
+  one of the same day or older counts only if it is larger than their sum;
 * different authorities are competing claims: the figure is a range ``low..high``
   and its value the latest statement (ties: the higher);
-* each scope shows the larger of its tally and the sum of the incidents inside it,
-  and says which; a country's inside is the sum of its regions, each of them
-  already the larger of its own tally and its incidents.
+* each scope shows the larger of its tally and what is inside it, and says which.
+  Inside a city are its incidents; inside a region its cities (each already the
+  larger of its tally and its incidents) and its other incidents; inside a
+  country its regions and its incidents without a region.
 
 Vague figures ("dozens" -> 12) are included and reported in ``Figure.vague``.
 The largest crowd is the largest ``crowd_size`` of one incident, never a sum.
@@ -114,18 +116,27 @@ def day_numbers(column: pd.Series) -> np.ndarray:
 
 
 def tally_scope_level(tallies: pd.DataFrame) -> np.ndarray:
-    """``"admin1"`` for a tally whose place is a region, else ``"country"`` (one per row).
+    """Each tally's scope: ``"city"``, ``"admin1"`` (a region) or ``"country"``.
 
-    >>> tally_scope_level(pd.DataFrame({"place_kind": ["region", "country"],
-    ...                                 "admin1": ["Mangystau", ""]})).tolist()
-    ['admin1', 'country']
+    >>> tally_scope_level(pd.DataFrame({"place_kind": ["region", "country", "city"],
+    ...     "admin1": ["Mangystau", "", "Almaty City"],
+    ...     "location": ["Mangystau", "Kazakhstan", "Almaty"]})).tolist()
+    ['admin1', 'country', 'city']
     """
     if "place_kind" in tallies:
-        region = tallies["place_kind"].astype(str).to_numpy() == "region"
+        kind = tallies["place_kind"].astype(str).to_numpy()
+        region, city = kind == "region", np.isin(kind, ["city", "landmark"])
     else:
-        region = tallies["geo_precision"].to_numpy(dtype=float, na_value=0) == 3
-    named = tallies["admin1"].astype(str).fillna("").to_numpy() != ""
-    return np.where(region & named, "admin1", "country")
+        precision = tallies["geo_precision"].to_numpy(dtype=float, na_value=0)
+        region, city = precision == 3, np.isin(precision, [1, 2])
+    named, located = (tallies[c].notna().to_numpy(dtype=bool) & (tallies[c].astype(str) != "")
+                      .to_numpy(dtype=bool) if c in tallies else np.zeros(len(tallies), bool)
+                      for c in ("admin1", "location"))
+    return np.select([region & named, city & located], ["admin1", "city"], "country")
+
+
+Scope = tuple[str, str, str]
+"""(country, admin1, city); the finer parts are ``""`` for a region or a country."""
 
 
 @dataclass(frozen=True)
@@ -141,7 +152,7 @@ class _Claim:
     parts: tuple[str, ...] = ()
     day: int = NO_DAY
     incidents: int = 0
-    tally: bool = False
+    tallies: int = 0
 
     def figure(self) -> Figure:
         return Figure(self.value, self.low, self.high, self.qualifier, self.method,
@@ -174,32 +185,28 @@ def _day_text(day: int) -> str:
     return f"{d.day} {d:%b %Y}"
 
 
-def _scope_label(country: str, admin1: str) -> str:
-    return admin1 if admin1 else f"all of {COUNTRY_NAMES.get(country, country or 'unknown country')}"
+def _scope_label(scope: Scope) -> str:
+    country, admin1, city = scope
+    return city or admin1 or f"all of {COUNTRY_NAMES.get(country, country or 'unknown country')}"
 
 
-def _sum(claims: list[_Claim], empty: str) -> _Claim:
+def _sum(claims: list[_Claim], where: str = "", empty: str = "") -> _Claim:
+    """Claims side by side (scopes that do not overlap) added up."""
     claims = [c for c in claims if c.value or c.high]
-    if len(claims) == 1:
-        return claims[0]
     if not claims:
         return _Claim(method=empty)
+    if len(claims) == 1:
+        return claims[0]
+    tallies, incidents = sum(c.tallies for c in claims), sum(c.incidents for c in claims)
+    counted = [f"{n} {one if n == 1 else many}" for n, one, many in (
+        (tallies, "tally", "tallies"), (incidents, "incident", "incidents")) if n]
     return _Claim(
         sum(c.value for c in claims), sum(c.low for c in claims), sum(c.high for c in claims),
         combine_qualifiers(c.qualifier for c in claims), sum(c.vague for c in claims),
-        "sum of " + "; ".join(c.method for c in claims),
+        f"sum of {' and '.join(counted)}{' in ' + where if where else ''}",
         tuple(p for c in claims for p in c.parts), max(c.day for c in claims),
-        sum(c.incidents for c in claims), any(c.tally for c in claims),
+        incidents, tallies,
     )
-
-
-def _incident_sum(claims: list[_Claim], where: str, empty: str = "") -> _Claim:
-    """Claims inside one scope; when none is a tally they read as one sum of all their incidents."""
-    total = _sum(claims, empty)
-    if total.tally or not total.incidents:
-        return total
-    noun = "incident" if total.incidents == 1 else "incidents"
-    return replace(total, method=f"sum of {total.incidents} {noun}{' in ' + where if where else ''}")
 
 
 def _larger(tally: _Claim | None, inside: _Claim) -> _Claim:
@@ -208,12 +215,11 @@ def _larger(tally: _Claim | None, inside: _Claim) -> _Claim:
         return inside
     if inside.value > tally.value:
         return replace(inside, method=f"{inside.method}, larger than the {tally.method}: "
-                                      f"{tally.value}", parts=inside.parts + tally.parts, tally=True)
+                                      f"{tally.value}", parts=inside.parts + tally.parts)
     method = tally.method
     if inside.value:
         method += f", larger than the {inside.method}: {inside.value}"
-    return replace(tally, method=method, parts=tally.parts + inside.parts,
-                   incidents=inside.incidents)
+    return replace(tally, method=method, parts=tally.parts + inside.parts)
 
 
 def _authority_claim(rows: list[dict[str, Any]], measure: str, scope: str) -> _Claim:
@@ -224,11 +230,8 @@ def _authority_claim(rows: list[dict[str, Any]], measure: str, scope: str) -> _C
     everyone = latest.pop("all", None)
     groups = sorted(latest.values(), key=lambda r: r["group"])
     authority = rows[0]["authority"] or "unnamed authority"
-    group_sum = sum(r[measure] for r in groups)
-    if everyone is not None and (
-        not groups or everyone["day"] >= max(r["day"] for r in groups)
-        or everyone[measure] >= group_sum
-    ):
+    later = not groups or everyone is not None and everyone["day"] > max(r["day"] for r in groups)
+    if everyone is not None and (later or everyone[measure] >= sum(r[measure] for r in groups)):
         used = [everyone]
     else:
         used = groups
@@ -241,7 +244,7 @@ def _authority_claim(rows: list[dict[str, Any]], measure: str, scope: str) -> _C
     vague = sum(r[measure] for r in used if r["qualifier"] == "vague")
     parts = tuple(f"{method}: {r[measure]} {r['group']} {_NOUNS.get(measure, measure)} "
                   f"({r['qualifier'] or 'exact'})" for r in used)
-    return _Claim(value, value, value, qualifier, vague, method, parts, day, tally=True)
+    return _Claim(value, value, value, qualifier, vague, method, parts, day, tallies=1)
 
 
 def _tally_claim(rows: list[dict[str, Any]], measure: str, scope: str) -> _Claim:
@@ -266,20 +269,20 @@ def _tally_rows(tallies: pd.DataFrame, measure: str) -> list[dict[str, Any]]:
     stated = tallies[tallies[measure].notna().to_numpy(dtype=bool)]
     if not len(stated):
         return []
-    level = tally_scope_level(stated)
-    qualifier = stated.get(f"{measure}_qualifier", pd.Series("exact", index=stated.index))
-    groups = stated.get("tally_group", pd.Series("", index=stated.index)).astype(str)
+
+    def text(name: str) -> list[str]:
+        return (stated[name].astype(object).where(stated[name].notna(), "").astype(str).tolist()
+                if name in stated else [""] * len(stated))
+
+    qualifiers = text(f"{measure}_qualifier")
     return [
-        {"country": str(country), "admin1": str(admin1) if lvl == "admin1" else "",
-         "authority": str(authority), "group": g.strip().lower() or "all",
-         "day": int(day), measure: int(value), "qualifier": None if pd.isna(q) else str(q),
-         "event_id": event_id}
-        for country, admin1, lvl, authority, g, day, value, q, event_id in zip(
-            stated["country"].astype(str), stated["admin1"].astype(str), level,
-            stated.get("tally_authority", pd.Series("", index=stated.index)).astype(str),
-            groups, day_numbers(stated["event_date"]), stated[measure], qualifier,
-            stated.get("event_id", pd.Series("", index=stated.index)).astype(str),
-        )
+        {"scope": (country, admin1 if level != "country" else "", city if level == "city" else ""),
+         "authority": authority, "group": group.strip().lower() or "all", "day": int(day),
+         measure: int(value), "qualifier": qualifier or "exact", "event_id": event_id}
+        for country, admin1, city, level, authority, group, day, value, qualifier, event_id in zip(
+            text("country"), text("admin1"), text("location"), tally_scope_level(stated),
+            text("tally_authority"), text("tally_group"), day_numbers(stated["event_date"]),
+            stated[measure], qualifiers, text("event_id"), strict=True)
     ]
 
 
@@ -310,18 +313,30 @@ def _numbers(column: pd.Series, at: np.ndarray) -> np.ndarray:
     return column.take(at).to_numpy(dtype=float, na_value=0)
 
 
-def _incident_claims(events: pd.DataFrame, incidents: np.ndarray,
-                     measure: str) -> dict[tuple[str, str], _Claim]:
-    """The sum of incident counts per (country, admin1), with ranges when rows carry them."""
+def _incident_claims(events: pd.DataFrame, incidents: np.ndarray, measure: str,
+                     cities: set[str], where: str) -> dict[Scope, _Claim]:
+    """The sum of incident counts per scope, with ranges when rows carry them.
+
+    An incident's scope is its (country, admin1) and, when a tally counts its
+    ``location`` (one of ``cities``), that city.
+    """
     if measure not in events:
         return {}
     at = _stated_rows(events, incidents, measure)
     if not len(at):
         return {}
-    countries, country_labels = codes_and_labels(events["country"], at)
-    regions, region_labels = codes_and_labels(events["admin1"], at)
-    keys = countries * len(region_labels) + regions
-    size = len(country_labels) * len(region_labels)
+    keys = np.zeros(len(at), dtype=np.int64)
+    dims = []
+    for column in ("country", "admin1", "location"):
+        codes, labels = codes_and_labels(events[column], at)
+        if column == "location":
+            kept = np.array(["", *sorted(cities & set(labels))], dtype=object)
+            position = {label: i for i, label in enumerate(kept)}
+            codes = np.array([position.get(label, 0) for label in labels], np.int64)[codes]
+            labels = kept
+        keys = keys * len(labels) + codes
+        dims.append(labels)
+    size = int(np.prod([len(labels) for labels in dims]))
     values = _numbers(events[measure], at)
     value = np.bincount(keys, weights=values, minlength=size)
     low, high = (
@@ -336,39 +351,46 @@ def _incident_claims(events: pd.DataFrame, incidents: np.ndarray,
     vague = np.bincount(keys, weights=np.where(q_labels[q_codes] == "vague", values, 0),
                         minlength=size)
     n = np.bincount(keys, minlength=size)
-    claims = {}
+    claims: dict[Scope, _Claim] = {}
     for key in np.flatnonzero(n):
-        country = str(country_labels[key // len(region_labels)])
-        admin1 = str(region_labels[key % len(region_labels)])
+        country, rest = divmod(int(key), len(dims[1]) * len(dims[2]))
+        admin1, city = divmod(rest, len(dims[2]))
+        scope = (str(dims[0][country]), str(dims[1][admin1]), str(dims[2][city]))
         noun = "incident" if n[key] == 1 else "incidents"
-        claims[(country, admin1)] = _Claim(
+        claims[scope] = _Claim(
             int(value[key]), int(low[key]), int(high[key]),
             combine_qualifiers(str(q) for q in q_labels[present[key]]), int(vague[key]),
-            f"sum of {n[key]} {noun}",
-            (f"{n[key]} {noun} in {_scope_label(country, admin1)}: {int(value[key])}",),
+            f"sum of {n[key]} {noun}{' in ' + where if where else ''}",
+            (f"{n[key]} {noun} in {_scope_label(scope)}: {int(value[key])}",),
             incidents=int(n[key]),
         )
     return claims
 
 
-def _measure_figure(inside: dict[tuple[str, str], _Claim], tallies: pd.DataFrame, measure: str,
-                    where: str, empty: str) -> Figure:
-    series: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+def _measure_figure(events: pd.DataFrame, incidents: np.ndarray, tallies: pd.DataFrame,
+                    measure: str, where: str, empty: str) -> Figure:
+    series: dict[Scope, list[dict[str, Any]]] = defaultdict(list)
     for row in _tally_rows(tallies, measure):
-        series[(row["country"], row["admin1"])].append(row)
+        series[row["scope"]].append(row)
+    inside = _incident_claims(events, incidents, measure, {city for _, _, city in series},
+                             where)
+    scopes = set(inside) | set(series)
+
+    def larger(scope: Scope, within: _Claim) -> _Claim:
+        tally = _tally_claim(series[scope], measure, _scope_label(scope)) \
+            if scope in series else None
+        return _larger(tally, within)
+
     per_country = []
-    for country in sorted({c for c, _ in inside} | {c for c, _ in series}):
-        regions = sorted({a for c, a in (*inside, *series) if c == country and a})
-        parts = [_larger(_tally_claim(series[(country, a)], measure, a)
-                         if (country, a) in series else None,
-                         inside.get((country, a), _Claim()))
-                 for a in regions]
-        within = _incident_sum([*parts, inside.get((country, ""), _Claim())], where)
-        scope = _scope_label(country, "")
-        tally = (_tally_claim(series[(country, "")], measure, scope)
-                 if (country, "") in series else None)
-        per_country.append(_larger(tally, within))
-    return _incident_sum(per_country, where, empty).figure()
+    for country in sorted({s[0] for s in scopes}):
+        regions = []
+        for admin1 in sorted({s[1] for s in scopes if s[0] == country}):
+            cities = [larger((country, admin1, city), inside.get((country, admin1, city), _Claim()))
+                      for city in sorted({s[2] for s in scopes if s[:2] == (country, admin1)} - {""})]
+            within = _sum([*cities, inside.get((country, admin1, ""), _Claim())], where)
+            regions.append(larger((country, admin1, ""), within) if admin1 else within)
+        per_country.append(larger((country, "", ""), _sum(regions, where)))
+    return _sum(per_country, where, empty).figure()
 
 
 def _largest_crowd(events: pd.DataFrame, incidents: np.ndarray) -> Figure:
@@ -409,8 +431,8 @@ def count_totals(events: pd.DataFrame, incidents: np.ndarray, tallies: np.ndarra
         return Totals(nothing, nothing, nothing, nothing, events=0, note=nothing.method)
     tally_rows = events[tallies]
     killed, injured, arrested = (
-        _measure_figure(_incident_claims(events, incidents, measure), tally_rows,
-                        measure, where, "no figure stated for the events in the filter")
+        _measure_figure(events, incidents, tally_rows, measure, where,
+                        "no figure stated for the events in the filter")
         for measure in COUNTERS.values())
     return Totals(killed, injured, arrested, _largest_crowd(events, incidents),
                   events=n_incidents, note=note)

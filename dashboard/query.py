@@ -259,12 +259,13 @@ def filter_events(df: pd.DataFrame, f: Filters) -> pd.DataFrame:
 def totals(df_all: pd.DataFrame, f: Filters) -> Totals:
     """The counters for the filter ``f`` under the counting rule (see :mod:`dashboard.counting`).
 
-    Takes the whole frame: tallies are chosen by their scope and date, not by the
-    row filter. A tally applies only when its whole scope is inside the filter:
-    no tally under a city filter, only the chosen regions' tallies under a region
-    filter, and none when an event-type or text filter narrows the incidents (a
-    tally counts every kind of event). Source, language, precision and date
-    filters apply to a tally's own row (a figure dated after ``until`` does not count).
+    Takes the whole frame: tallies are chosen by their scope and date. A tally
+    applies only when its whole scope is inside the filter: under a city filter
+    only those cities' own tallies, under a region filter those regions' and
+    their cities' tallies, and none when an event-type or text filter narrows
+    the incidents (a tally counts every kind of event). Source, language,
+    precision and date filters apply to a tally's own row: a figure dated after
+    ``until`` (or before ``since``) does not count.
 
     >>> df = pd.DataFrame({"kind": ["incident"], "event_date": pd.to_datetime(["2022-01-05"]),
     ...     "location": ["Almaty"], "admin1": ["Almaty City"], "country": ["KZ"],
@@ -276,21 +277,22 @@ def totals(df_all: pd.DataFrame, f: Filters) -> Totals:
         return count_totals(df_all, np.zeros(0, dtype=bool), np.zeros(0, dtype=bool))
     masks = _masks(df_all, f)
     is_tally = (df_all["kind"] == "tally").to_numpy(dtype=bool, na_value=False)
-    rows = np.ones(len(df_all), dtype=bool)
-    for part in masks.values():
-        rows &= part
-    narrowing = [name for name in ("cities", "event_types", "text") if name in masks]
+    rows = _without(masks, (), len(df_all))
+    narrowing = [name for name in ("event_types", "text") if name in masks]
     tallies = rows & is_tally if not narrowing else np.zeros(len(df_all), dtype=bool)
-    if "regions" in masks and tallies.any():
-        tallies[tallies] = tally_scope_level(df_all[tallies]) == "admin1"
-    blocked = {"cities": "a city filter", "event_types": "an event-type filter",
-               "text": "a text search"}
+    allowed = ["city"] if f.cities else ["admin1", "city"] if f.regions else []
+    if allowed and tallies.any():
+        tallies[tallies] = np.isin(tally_scope_level(df_all[tallies]), allowed)
+    outside = is_tally & _without(masks, ("cities", "regions", *narrowing), len(df_all)) & ~tallies
     note = ""
-    if narrowing and (is_tally & _without(masks, narrowing, len(df_all))).any():
-        note = (f"tallies not applied: {' and '.join(blocked[n] for n in narrowing)} narrows "
-                "the incidents, while a tally counts everything in its scope")
-    elif (is_tally & rows & ~tallies).any():
-        note = "country tallies not applied: a region filter covers only part of the country"
+    if narrowing and outside.any():
+        blocked = " and ".join({"event_types": "an event-type filter",
+                                "text": "a text search"}[n] for n in narrowing)
+        note = (f"tallies not applied: {blocked} narrows the incidents, while a tally "
+                "counts everything in its scope")
+    elif outside.any():
+        note = (f"{'country and region' if f.cities else 'country'} tallies not applied: "
+                f"the {'city' if f.cities else 'region'} filter covers only part of their scope")
     return count_totals(df_all, rows & ~is_tally, tallies, note=note,
                         where=", ".join(f.cities) if f.cities else ", ".join(f.regions))
 

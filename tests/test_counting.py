@@ -59,6 +59,13 @@ SEED = [
     event("incident", "2022-01-06", ZHANAOZEN, crowd=(3000, "about"), event_type="Protests"),
     event("incident", "2022-01-06", KZ, event_type="Strategic developments"),
 ]
+CORPUS_SERIES = [
+    tally("2022-01-07", killed=26), tally("2022-01-07", group="armed criminals", killed=26),
+    tally("2022-01-07", group="security forces", killed=18),
+    tally("2022-01-09", killed=164), tally("2022-01-09", place=ALMATY, killed=103),
+    tally("2022-01-15", killed=225), event(day="2022-01-05", killed=(7, "at least")),
+]
+"""The Interior Ministry's death toll across the corpus articles (tests/data/CORPUS.md)."""
 SERIES = [tally("2022-01-07", killed=26), tally("2022-01-09", killed=164),
           tally("2022-01-15", killed=225)]
 
@@ -91,11 +98,20 @@ SERIES = [tally("2022-01-07", killed=26), tally("2022-01-09", killed=164),
     ([tally("2022-01-07", killed=26), event(killed=3)], Filters(event_types=("Riots",)), 3, 0, 0),
     ([tally("2022-01-07", killed=26), event(killed=3)], Filters(text="..."), 3, 0, 0),
     ([event(killed=3), event(place=AKTAU, killed=2, injured=7)], Filters(), 5, 7, 0),
+    (CORPUS_SERIES, Filters(until=date(2022, 1, 6)), 7, 0, 0),
+    (CORPUS_SERIES, Filters(until=date(2022, 1, 8)), 44, 0, 0),
+    (CORPUS_SERIES, Filters(until=date(2022, 1, 14)), 164, 0, 0),
+    (CORPUS_SERIES, Filters(), 225, 0, 0),
+    (CORPUS_SERIES, Filters(cities=("Almaty",)), 103, 0, 0),
+    (CORPUS_SERIES, Filters(regions=("Almaty City",)), 103, 0, 0),
+    (CORPUS_SERIES, Filters(cities=("Almaty",), until=date(2022, 1, 8)), 7, 0, 0),
 ], ids=["seed", "series-all-dates", "series-to-7-jan", "series-to-10-jan", "series-before-first",
         "stated-twice", "groups-add", "later-all-replaces-parts", "latest-per-group",
         "city-filter-incidents-only", "incidents-larger-than-tally", "crowd-is-not-arrests",
         "region-filter-region-tally", "region-tally-inside-country", "type-filter-no-tally",
-        "text-filter-no-tally", "incidents-add"])
+        "text-filter-no-tally", "incidents-add", "corpus-to-6-jan", "corpus-to-8-jan-groups",
+        "corpus-to-14-jan", "corpus-all", "city-tally-for-city", "city-tally-in-region",
+        "city-before-its-tally"])
 def test_counting_rule(prepare, events, filters, killed, injured, arrested):
     result = totals(prepare(frame(events)), filters)
     assert (result.killed.value, result.injured.value, result.arrested.value) == (
