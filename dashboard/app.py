@@ -42,6 +42,27 @@ def base_map(db_path: str, version: tuple[int, int]) -> tuple[Any, Any]:
     return outline, ui_map.initial_view(load_events(db_path, version), outline)
 
 
+@st.cache_data(max_entries=4)
+def data_facts(db_path: str, version: tuple[int, int]) -> dict[str, Any]:
+    """What the sidebar and the timeline need from the whole data: spans, choices, city counts."""
+    df_all = load_events(db_path, version)
+    cities = query.city_counts(df_all).astype({"location": str})
+    span = ui_state.data_span(df_all)
+    return {
+        "span": span,
+        "focus": ui_timeline.focus_span(query.timeline_bins(df_all)) or span,
+        "city_counts": dict(zip(cities["location"], cities["events"].astype(int))),
+        "choices": {
+            "cities": cities["location"].tolist(),
+            "regions": ui_state.options(df_all, "admin1"),
+            "event_types": ui_state.options(df_all, "event_type"),
+            "sources": ui_state.options(df_all, "source"),
+            "languages": ui_state.options(df_all, "language"),
+            "geo_precision": [str(k) for k in ui_state.GEO_PRECISION_LABELS],
+        },
+    }
+
+
 def main() -> None:
     st.set_page_config(page_title="protestmap", page_icon="🗺️", layout="wide")
     db = Path(default_db_path())
@@ -51,9 +72,9 @@ def main() -> None:
     if df_all.empty:
         empty_page(db)
         return
-    span = ui_state.data_span(df_all)
-    focus = ui_timeline.focus_span(query.timeline_bins(df_all)) or span
-    side = sidebar_filters(df_all, span)
+    facts = data_facts(str(db), version)
+    span, focus = facts["span"], facts["focus"]
+    side = sidebar_filters(facts["choices"], facts["city_counts"], span)
     df_side = query.filter_events(df_all, side)
     window = ui_timeline.brush_dates(st.session_state.get("timeline"))
     play = play_state(focus)
@@ -86,18 +107,9 @@ def empty_page(db: Path) -> None:
     )
 
 
-def sidebar_filters(df_all: pd.DataFrame, span: tuple[date, date] | None) -> Any:
+def sidebar_filters(choices: dict[str, list[str]], counts: dict[str, int],
+                    span: tuple[date, date] | None) -> Any:
     """The filter widgets, seeded from the URL on first load and written back to it."""
-    city_counts = query.city_counts(df_all).astype({"location": str})
-    counts = dict(zip(city_counts["location"], city_counts["events"]))
-    choices = {
-        "cities": city_counts["location"].tolist(),
-        "regions": ui_state.options(df_all, "admin1"),
-        "event_types": ui_state.options(df_all, "event_type"),
-        "sources": ui_state.options(df_all, "source"),
-        "languages": ui_state.options(df_all, "language"),
-        "geo_precision": [str(k) for k in ui_state.GEO_PRECISION_LABELS],
-    }
     first, last = span or (date.today(), date.today())
     if "f_loaded" not in st.session_state:
         params = {k: st.query_params.get_all(k) for k in st.query_params}
@@ -158,14 +170,19 @@ def play_controls(span: tuple[date, date] | None) -> None:
     mode_col.radio("Show", ui_state.PLAY_MODES, key="play_mode", horizontal=True,
                    label_visibility="collapsed")
     playing = st.session_state.get("playing", False)
-    if button_col.button("⏸ stop" if playing else "▶ play", key="play_button"):
-        st.session_state["playing"] = not playing
-        if not playing and st.session_state["play_mode"] == ui_state.PLAY_MODES[0]:
-            st.session_state["play_mode"] = ui_state.PLAY_MODES[1]
-        st.rerun()
+    button_col.button("■ stop" if playing else "▶ play", key="play_button",
+                      on_click=toggle_play, args=(all_days,))
     if playing:
         st.session_state["play_fresh"] = True
         play_ticker(all_days)
+
+
+def toggle_play(all_days: list[date]) -> None:
+    """Start or stop playing; starting from "all days" plays cumulatively from the first day."""
+    st.session_state["playing"] = not st.session_state.get("playing", False)
+    if st.session_state["playing"] and st.session_state["play_mode"] == ui_state.PLAY_MODES[0]:
+        st.session_state["play_mode"] = ui_state.PLAY_MODES[1]
+        st.session_state["play_day"] = all_days[0]
 
 
 @st.fragment(run_every=PLAY_SECONDS)

@@ -195,27 +195,32 @@ def place_points(df: pd.DataFrame) -> pd.DataFrame:
     located = df.dropna(subset=["latitude", "longitude"])
     if not len(located):
         return pd.DataFrame(columns=columns)
-    measures = ["fatalities", "injuries", "arrests"]
-    work = located.assign(
-        **{m: pd.to_numeric(located[m], errors="coerce").fillna(0) for m in [*measures, "crowd_size"]}
-    )
     keys = ["latitude", "longitude"]
-    grouped = work.groupby(keys, sort=True)
-    agg = grouped.agg(
-        place=("location", "first"), n=("event_id", "size"),
+    work = pd.DataFrame({
+        "latitude": located["latitude"].astype(float), "longitude": located["longitude"].astype(float),
+        "location": located["location"], "event_type": located["event_type"],
+        "event_date": located["event_date"], "date_end": located["date_end"],
+        **{m: pd.to_numeric(located[m], errors="coerce").fillna(0).astype(float)
+           for m in ("fatalities", "injuries", "arrests", "crowd_size")},
+    })
+    agg = work.groupby(keys, sort=True, observed=True).agg(
+        place=("location", "first"), n=("location", "size"),
         first=("event_date", "min"), last=("date_end", "max"),
         fatalities=("fatalities", "sum"), injuries=("injuries", "sum"),
         arrests=("arrests", "sum"), crowd_size=("crowd_size", "max"),
     ).reset_index()
-    top_type = (work.groupby([*keys, "event_type"], observed=True).size().rename("k")
-                .reset_index().sort_values(["k", "event_type"], ascending=[False, True])
-                .drop_duplicates(keys))
-    agg = agg.merge(top_type[[*keys, "event_type"]], on=keys, how="left")
-    types = grouped["event_type"].agg(lambda s: ", ".join(sorted(set(map(str, s)))))
-    evidence = grouped["evidence"].agg(
-        lambda s: " / ".join(_clip(str(e)) for e in list(s)[:3]) + (" / …" if len(s) > 3 else ""))
-    agg = agg.merge(types.rename("types"), left_on=keys, right_index=True)
-    agg = agg.merge(evidence.rename("evidence"), left_on=keys, right_index=True)
+    by_type = (work.groupby([*keys, "event_type"], observed=True).size().rename("k").reset_index()
+               .astype({"event_type": str})
+               .sort_values([*keys, "k", "event_type"], ascending=[True, True, False, True]))
+    top = by_type.drop_duplicates(keys)[[*keys, "event_type"]]
+    types = (by_type.sort_values("event_type").groupby(keys)["event_type"]
+             .agg(", ".join).rename("types"))
+    first3 = work[keys].assign(evidence=located["evidence"]).groupby(keys).head(3)
+    evidence = (first3.assign(evidence=first3["evidence"].astype(str).map(_clip))
+                .groupby(keys)["evidence"].agg(" / ".join))
+    agg = agg.merge(top, on=keys, how="left").merge(types, left_on=keys, right_index=True)
+    agg = agg.merge(evidence, left_on=keys, right_index=True)
+    agg["evidence"] = agg["evidence"].where(agg["n"] <= 3, agg["evidence"] + " / …")
     agg["n_events"] = agg["n"].map(lambda n: f"{n:,} event" + ("s" if n != 1 else ""))
     agg["dates"] = [_date_text(a, b) for a, b in zip(agg["first"], agg["last"])]
     agg["counts"] = agg.apply(_count_text, axis=1)

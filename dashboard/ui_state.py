@@ -21,8 +21,7 @@ def options(df: pd.DataFrame, column: str) -> list[str]:
     """
     if column not in df:
         return []
-    values = df[column].dropna().astype(str)
-    return sorted(set(values[values != ""]))
+    return sorted({str(v) for v in df[column].dropna().unique()} - {""})
 
 
 def data_span(df: pd.DataFrame) -> tuple[date, date] | None:

@@ -17,7 +17,7 @@ from dashboard.ui_map import hex_color, type_color
 BRUSH = "brush"
 
 
-def timeline_chart(bins: pd.DataFrame, *, first: date, last: date, height: int = 190) -> alt.Chart:
+def timeline_chart(bins: pd.DataFrame, *, first: date, last: date, height: int = 250) -> alt.Chart:
     """A stacked bar per day from ``first`` to ``last`` with an x-brush named ``brush``.
 
     The x domain is fixed to ``first``..``last`` so that brushing, which narrows
