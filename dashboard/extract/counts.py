@@ -79,7 +79,10 @@ def find_numbers(doc: Doc, lexicon: Lexicon, blocked: set[int]) -> list[NumberSp
             out.append(NumberSpan(i, end, value, True))
             i = end
             continue
-        parsed = parse_number(doc[i].text, lexicon)
+        text = doc[i].text
+        if text.endswith(".") and text[:-1].isdigit() and (i + 1 == len(doc) or doc[i + 1].is_sent_start):
+            text = text[:-1]
+        parsed = parse_number(text, lexicon)
         if parsed is None:
             i += 1
             continue
@@ -129,6 +132,17 @@ def _cue_before(doc: Doc, start: int, lo: int, cue_spans: list[tuple[str, int, i
     return min(near)[1] if near else None
 
 
+def _cue_after(doc: Doc, window: range, cue_spans: list[tuple[str, int, int]]) -> str | None:
+    """The measure of a casualty or arrest cue right after a bare number ("40 wurden festgenommen")."""
+    for j in window:
+        if doc[j].is_punct:
+            return None
+        hit = next((m for m, s, _ in cue_spans if s == j and m != "crowd_size"), None)
+        if hit:
+            return hit
+    return None
+
+
 class CountTagger:
     """Reads doc.spans["cues"] (qual, noun, cue, person, vague, notcount) and doc.spans["dates"];
     writes doc.spans["counts"], each labelled with its measure, with
@@ -168,7 +182,8 @@ class CountTagger:
                 if person is None:
                     group = "protesters"
             else:
-                measure = _cue_before(doc, qstart, lo, nouns + measure_cues)
+                measure = _cue_before(doc, qstart, lo, nouns + measure_cues) or (
+                    _cue_after(doc, window, measure_cues) if attached else None)
             if measure is None or (self._is_year(doc, num) and noun is None):
                 continue
             if num.vague:

@@ -25,7 +25,12 @@ Lemmas = Mapping[str, str]
 
 
 def token_pattern(word: str, lemmas: Lemmas) -> dict[str, object]:
-    """Pattern for one lexicon word: its lowercased form or lemma as Token.norm_.
+    """Pattern for one lexicon word: its lowercased form or its lemma, as Token.norm_.
+
+    The lemma comes from the same lookup table that sets Token.norm_, so a
+    lexicon word matches whatever form the text uses. A word whose lemma is a
+    function word ("einst" -> "einen") would match that word: keep such words
+    out of the lexicon (tests/test_extract_*.py catch them).
 
     >>> token_pattern("getötet", {"getötet": "töten"})
     {'NORM': {'IN': ['getötet', 'töten']}}

@@ -18,7 +18,7 @@ from dashboard.extract.lexicon import Lexicon, load_lexicon
 
 INFLECTION = "|e|en|n|s|es|er|ern"
 """Endings a compound head may carry when the lemmatizer does not know the word."""
-VIOLENT = frozenset({"arson", "storm", "destroy", "riot", "barricade", "shooting"})
+DESTRUCTIVE = frozenset({"arson", "storm", "destroy", "riot", "barricade"})
 
 
 @dataclass(frozen=True)
@@ -33,9 +33,10 @@ class TypeRule:
 
 TYPE_RULES: tuple[TypeRule, ...] = (
     TypeRule(frozenset({"shooting", "kill"}), "Protests", "Excessive force against protesters",
-             all_of=frozenset({"peaceful", "protest"})),
-    TypeRule(VIOLENT, "Riots", "Violent demonstration"),
+             all_of=frozenset({"peaceful"})),
+    TypeRule(DESTRUCTIVE, "Riots", "Violent demonstration"),
     TypeRule(frozenset({"disperse"}), "Protests", "Protest with intervention"),
+    TypeRule(frozenset({"shooting"}), "Riots", "Violent demonstration"),
     TypeRule(frozenset({"protest", "block"}), "Protests", "Protest with intervention",
              all_of=frozenset({"arrest"})),
     TypeRule(frozenset({"protest", "block"}), "Protests", "Peaceful protest"),

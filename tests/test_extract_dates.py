@@ -1,0 +1,84 @@
+"""Dates: absolute, weekday and relative expressions resolved from the published date."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from dashboard.extract.dates import DateRef, sentence_dates
+from dashboard.extract.lexicon import load_lexicon
+from dashboard.extract.pipeline import build_pipeline
+
+FRIDAY = date(2022, 1, 7)
+
+
+def first_date(lang: str, text: str, published: date | None = FRIDAY) -> DateRef | None:
+    doc = build_pipeline(lang)(text)
+    refs = sentence_dates(doc[:], published, load_lexicon(lang).dates)
+    return refs[0] if refs else None
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "expected", "precision"),
+    [
+        ("de", "Am 5. Januar stürmten Demonstranten das Rathaus.", date(2022, 1, 5), 1),
+        ("de", "Am 5.1. stürmten Demonstranten das Rathaus.", date(2022, 1, 5), 1),
+        ("de", "Am 5. Januar 2022 stürmten sie das Rathaus.", date(2022, 1, 5), 1),
+        ("de", "Am Donnerstag trafen Truppen ein.", date(2022, 1, 6), 1),
+        ("de", "Am Freitagmorgen meldete das Ministerium neue Zahlen.", date(2022, 1, 7), 1),
+        ("de", "Am Mittwochnachmittag zogen Tausende durch die Stadt.", date(2022, 1, 5), 1),
+        ("de", "In der Nacht kam es zu Schusswechseln.", date(2022, 1, 6), 2),
+        ("de", "Am Abend versammelten sich Menschen.", date(2022, 1, 6), 2),
+        ("de", "Gestern eskalierte die Lage.", date(2022, 1, 6), 1),
+        ("de", "Vorgestern begannen die Proteste.", date(2022, 1, 5), 1),
+        ("de", "Heute blieb es ruhig.", date(2022, 1, 7), 1),
+        ("de", "In der Nacht zum Freitag fielen Schüsse.", date(2022, 1, 6), 2),
+        ("de", "Am Sonntag gingen die ersten Menschen auf die Straße.", date(2022, 1, 2), 1),
+        ("de", "Am 16. Dezember gab es Proteste.", date(2021, 12, 16), 1),
+        ("en", "On January 5 crowds stormed the akimat.", date(2022, 1, 5), 1),
+        ("en", "On 5 January crowds stormed the akimat.", date(2022, 1, 5), 1),
+        ("en", "On Wednesday crowds stormed the akimat.", date(2022, 1, 5), 1),
+        ("en", "Yesterday the crowd gathered again.", date(2022, 1, 6), 1),
+        ("en", "Gunfire was heard overnight.", date(2022, 1, 6), 2),
+        ("en", "Shots were heard last night.", date(2022, 1, 6), 2),
+        ("en", "Today the square was empty.", date(2022, 1, 7), 1),
+        ("en", "On Thursday evening troops arrived.", date(2022, 1, 6), 1),
+        ("en", "On Jan. 5, 2022 the airport was seized.", date(2022, 1, 5), 1),
+    ],
+)
+def test_resolved(lang: str, text: str, expected: date, precision: int) -> None:
+    ref = first_date(lang, text)
+    assert ref is not None and (ref.date, ref.precision, ref.history) == (expected, precision, False)
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [
+        ("de", "Im Dezember 2011 schossen Polizisten auf Ölarbeiter."),
+        ("en", "In 2011, 14 people were killed in Zhanaozen."),
+        ("en", "The country became independent in 1991."),
+    ],
+)
+def test_past_year_is_history(lang: str, text: str) -> None:
+    ref = first_date(lang, text)
+    assert ref is not None and ref.history
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [("de", "Am Donnerstag trafen Truppen ein."), ("de", "In der Nacht fielen Schüsse."),
+     ("en", "Yesterday the crowd gathered."), ("en", "Overnight shots were heard.")],
+)
+def test_relative_without_published_date_stays_unresolved(lang: str, text: str) -> None:
+    ref = first_date(lang, text, published=None)
+    assert ref is not None and ref.date is None and ref.precision == 3 and "no published date" in ref.note
+
+
+def test_deadline_after_published_date_is_no_event_date() -> None:
+    ref = first_date("en", "A state of emergency is in force until 19 January.")
+    assert ref is not None and ref.date is None
+
+
+def test_no_date_words_no_date() -> None:
+    assert first_date("de", "Demonstranten stürmten das Rathaus.") is None

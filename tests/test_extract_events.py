@@ -1,0 +1,128 @@
+"""Incident vs tally, places, dates and dedupe on small articles."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from dashboard.extract import extract_events, extract_many
+from dashboard.types import Article, Event
+
+FRIDAY = date(2022, 1, 7)
+
+
+def events(text: str, lang: str = "de", published: date | None = FRIDAY) -> list[Event]:
+    return extract_events(Article("t", text, lang, published=published))
+
+
+def brief(e: Event) -> tuple[str, str, str, str]:
+    return e.kind, e.place.name, e.tally_authority, e.tally_group
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "expected"),
+    [
+        ("en", "The Interior Ministry said 26 people were killed in the unrest.",
+         [("tally", "Kazakhstan", "Interior Ministry", "all")]),
+        ("de", "26 Demonstranten seien getötet worden, so die Regierung.",
+         [("tally", "Kazakhstan", "government", "protesters")]),
+        ("de", "Laut Innenministerium wurden 18 Polizisten in Kasachstan verletzt.",
+         [("tally", "Kazakhstan", "Interior Ministry", "security forces")]),
+        ("en", "The health ministry said more than 1,000 people had sought medical help.",
+         [("tally", "Kazakhstan", "health ministry", "all")]),
+        ("en", "The prosecutor general said 26 armed criminals were killed.",
+         [("tally", "Kazakhstan", "prosecutor general", "protesters")]),
+        ("en", "Of those, 103 people died in Almaty, the Interior Ministry said.",
+         [("tally", "Almaty", "Interior Ministry", "all")]),
+        ("en", "Protesters set fire to the akimat in Almaty, and 12 officers were killed, police said.",
+         [("incident", "Almaty", "", "")]),
+        ("de", "Demonstranten stürmten in Almaty die Stadtverwaltung. Dabei wurden 27 Menschen verletzt.",
+         [("incident", "Almaty City Akimat", "", "")]),
+    ],
+)
+def test_incident_or_tally(lang: str, text: str, expected: list[tuple[str, str, str, str]]) -> None:
+    assert [brief(e) for e in events(text, lang)] == expected
+
+
+def test_tally_continues_in_its_paragraph() -> None:
+    text = ("Das Innenministerium teilte neue Opferzahlen mit. 26 Demonstranten sollen getötet "
+            "worden sein. Zudem habe es mehr als 3000 Festnahmen gegeben. "
+            "Weitere 18 von ihnen seien verletzt worden.")
+    [tally] = events(text)
+    assert (tally.kind, tally.fatalities.value, tally.injuries.value, tally.arrests.value,
+            tally.arrests.qualifier) == ("tally", 26, 18, 3000, "at least")
+
+
+def test_repeated_figure_is_one_tally() -> None:
+    text = ("26 Demonstranten seien getötet worden, so die Regierung.\n\n"
+            "Das Innenministerium teilte mit, 26 Demonstranten seien getötet worden. "
+            "Zudem habe es 3000 Festnahmen gegeben.")
+    tallies = [e for e in events(text) if e.kind == "tally"]
+    assert len(tallies) == 1 and tallies[0].fatalities.value == 26
+    assert tallies[0].tally_authority == "Interior Ministry"
+
+
+def test_crowd_is_not_arrests() -> None:
+    [e] = events("In der Stadt Zhanaozen sollen sich am Abend rund 3.000 Menschen versammelt haben.")
+    assert e.crowd_size is not None and e.crowd_size.value == 3000 and e.arrests is None
+    assert e.place.name == "Zhanaozen" and e.event_date == date(2022, 1, 6)
+
+
+def test_foreign_place_gives_no_event_in_kazakhstan() -> None:
+    assert events("In Moskau demonstrierten am Donnerstag 300 Menschen.") == []
+
+
+def test_place_carries_within_paragraph() -> None:
+    out = events("In Almaty kam es in der Nacht zu Schusswechseln. "
+                 "Augenzeugen berichten, Sicherheitskräfte hätten Feuer auf die Demonstranten eröffnet.")
+    assert [(e.place.name, e.event_date) for e in out] == [("Almaty", date(2022, 1, 6))]
+    assert "Feuer auf die Demonstranten" in out[0].evidence
+
+
+def test_country_scope_when_no_place_below_country() -> None:
+    [e] = events("In Kasachstan gehen die Proteste weiter.")
+    assert (e.place.kind, e.place.geo_precision, e.place.country) == ("country", 4, "KZ")
+    assert "no place below country level" in e.notes or e.place.matched
+
+
+def test_history_is_no_event() -> None:
+    assert events("Im Dezember 2011 schossen Polizisten in Zhanaozen auf streikende Ölarbeiter.") == []
+    assert events("In 2011, 14 oil workers were killed in Zhanaozen.", "en") == []
+
+
+def test_without_published_date_relative_dates_stay_unresolved() -> None:
+    [e] = events("Am Donnerstag stürmten Demonstranten in Almaty das Rathaus.", published=None)
+    assert (e.event_date, e.time_precision) == (None, 3)
+    assert "no published date" in e.notes
+
+
+def test_boilerplate_gives_no_event() -> None:
+    text = ("Aufgrund Ihrer Datenschutz-Einstellungen wurden diese Inhalte nicht geladen. "
+            "Diese Anbieter setzen möglicherweise Cookies und sammeln Informationen.")
+    assert events(text) == []
+
+
+def test_coordinated_cities_give_one_event_each() -> None:
+    out = events("Am Mittwoch stürmten Demonstranten in Aktobe und Taldykorgan die Gebietsverwaltungen.")
+    assert sorted(e.place.name for e in out) == ["Aktobe", "Taldykorgan"]
+
+
+def test_same_event_twice_is_deduplicated() -> None:
+    out = events("In Almaty wurde am Mittwoch das Rathaus gestürmt. "
+                 "Am Mittwoch stürmten Demonstranten in Almaty das Rathaus.")
+    assert len(out) == 1
+
+
+def test_extract_many_keeps_order_and_skips_unknown_languages() -> None:
+    arts = [Article("a", "In Almaty stürmten Demonstranten das Rathaus.", "de", published=FRIDAY),
+            Article("b", "Something in a language without a lexicon.", "xx"),
+            Article("c", "Protesters stormed the akimat in Almaty.", "en", published=FRIDAY)]
+    out = list(extract_many(arts, batch_size=2))
+    assert [a.article_id for a, _ in out] == ["a", "b", "c"]
+    assert [len(evs) for _, evs in out] == [1, 0, 1]
+
+
+def test_figures_pointing_back_join_the_incident() -> None:
+    [e] = events("In Almaty stürmten Demonstranten ein Verwaltungsgebäude. Dabei wurden 27 Menschen verletzt.")
+    assert e.kind == "incident" and e.injuries is not None and e.injuries.value == 27
