@@ -1,21 +1,22 @@
 """Cue words: one Matcher over every phrase of the lexicon, on lowercased lemmas.
 
 The lexicon's phrases (triggers, count nouns, qualifiers, authorities...) are
-compiled once per language into token patterns that accept either the written
-word or its lemma, so "getötet", "töten" and "tötete" all hit the cue "töten".
+compiled once per language into patterns over Token.norm_ (the lowercased
+lookup lemma), so "getötet", "töten" and "tötete" all hit the cue "töten".
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from functools import cache
+from itertools import product
 from pathlib import Path
 
 import spacy_lookups_data
 import srsly
 
 from spacy.language import Language
-from spacy.matcher import Matcher
+from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc, SpanGroup
 
 from dashboard.extract.lexicon import Lexicon, load_lexicon
@@ -24,24 +25,22 @@ GAP = "..."
 Lemmas = Mapping[str, str]
 
 
-def token_pattern(word: str, lemmas: Lemmas) -> dict[str, object]:
-    """Pattern for one lexicon word: its lowercased form or its lemma, as Token.norm_.
+def norm_of(word: str, lemmas: Lemmas) -> str:
+    """What Token.norm_ is for ``word``: its lookup lemma, lowercased. Patterns
+    accept this and the lowercased word (the text may be capitalised, "More").
 
-    The lemma comes from the same lookup table that sets Token.norm_, so a
-    lexicon word matches whatever form the text uses. A word whose lemma is a
-    function word ("einst" -> "einen") would match that word: keep such words
-    out of the lexicon (tests/test_extract_*.py catch them).
+    A lexicon word whose lemma is a function word ("einst" -> "einen") would
+    match that word: keep such words out of the lexicon (tests catch them).
 
-    >>> token_pattern("getötet", {"getötet": "töten"})
-    {'NORM': {'IN': ['getötet', 'töten']}}
+    >>> norm_of("getötet", {"getötet": "töten"}), norm_of("Brand", {})
+    ('töten', 'brand')
     """
-    forms = {word.lower(), lemmas.get(word, lemmas.get(word.lower(), word)).lower()}
-    return {"NORM": {"IN": sorted(forms)}}
+    return lemmas.get(word, lemmas.get(word.lower(), word)).lower()
 
 
-def phrase_pattern(words: Iterable[str], lemmas: Lemmas) -> list[dict[str, object]]:
-    """Token patterns for a phrase, "..." becoming a gap of up to six tokens."""
-    return [{"OP": "{0,6}"} if w == GAP else token_pattern(w, lemmas) for w in words]
+def gap_pattern(words: Iterable[str], lemmas: Lemmas) -> list[dict[str, object]]:
+    """Matcher pattern for a phrase with "..." gaps of up to six tokens."""
+    return [{"OP": "{0,6}"} if w == GAP else {"NORM": norm_of(w, lemmas)} for w in words]
 
 
 @cache
@@ -61,21 +60,37 @@ def set_norm(doc: Doc) -> Doc:
 
 class CueTagger:
     """Reads Token.norm_; writes doc.spans["cues"], each labelled "group:label"
-    (e.g. "trigger:arson", "qual:at least", "auth:Interior Ministry")."""
+    (e.g. "trigger:arson", "qual:at least", "auth:Interior Ministry").
+
+    Contiguous phrases go through a PhraseMatcher on NORM (one hash lookup per
+    token); only phrases with "..." gaps need the slower Matcher.
+    """
 
     def __init__(self, nlp: Language, lexicon: Lexicon) -> None:
-        self.matcher = Matcher(nlp.vocab)
+        self.phrases = PhraseMatcher(nlp.vocab, attr="NORM")
+        self.gaps = Matcher(nlp.vocab)
         lemmas = lemma_table(nlp.lang)
         for group, table in lexicon.phrase_groups().items():
             for label, phrases in table.items():
-                patterns = [
-                    phrase_pattern([t.text for t in nlp.make_doc(p)], lemmas) for p in phrases
-                ]
-                if patterns:
-                    self.matcher.add(f"{group}:{label}", patterns)
+                key = f"{group}:{label}"
+                docs, gapped = [], []
+                for phrase in phrases:
+                    words = [t.text for t in nlp.make_doc(phrase)]
+                    if GAP in words:
+                        gapped.append(gap_pattern(words, lemmas))
+                        continue
+                    for norms in product(*({w.lower(), norm_of(w, lemmas)} for w in words)):
+                        doc = nlp.make_doc(phrase)
+                        for token, norm in zip(doc, norms):
+                            token.norm_ = norm
+                        docs.append(doc)
+                if docs:
+                    self.phrases.add(key, docs)
+                if gapped:
+                    self.gaps.add(key, gapped)
 
     def __call__(self, doc: Doc) -> Doc:
-        spans = self.matcher(doc, as_spans=True)
+        spans = self.phrases(doc, as_spans=True) + self.gaps(doc, as_spans=True)
         doc.spans["cues"] = SpanGroup(doc, name="cues", spans=spans)
         return doc
 
