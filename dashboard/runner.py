@@ -5,8 +5,8 @@ holds, and sends batches to a two-process pool that runs
 ``dashboard.extract.extract_many``; finished batches are written in order, a
 few at a time, each write one transaction. A handful of articles is extracted
 in-process (starting the pool would cost more than it saves). If extraction
-fails on a batch, its articles are retried one by one in the parent, so one bad
-article is reported and the others still go in.
+fails on a batch (or the pool breaks), the batch is redone in the parent, article
+by article if need be, so one bad article is reported and the others still go in.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import islice
@@ -137,10 +138,16 @@ def _chunks(items: Iterator[T], size: int) -> Iterator[list[T]]:
 def _inline(batches: Iterator[list[Article]], summary: IngestSummary,
             on_error: Callable[[str], None]) -> Iterator[Extracted]:
     for batch in batches:
-        try:
-            yield list(zip(batch, extract_batch(batch)))
-        except Exception:
-            yield _one_by_one(batch, summary, on_error)
+        yield _here(batch, summary, on_error)
+
+
+def _here(batch: list[Article], summary: IngestSummary,
+          on_error: Callable[[str], None]) -> Extracted:
+    """Extract in this process: the whole batch, or article by article if that fails."""
+    try:
+        return list(zip(batch, extract_batch(batch)))
+    except Exception:
+        return _one_by_one(batch, summary, on_error)
 
 
 def _pooled(batches: Iterator[list[Article]], workers: int, summary: IngestSummary,
@@ -151,7 +158,7 @@ def _pooled(batches: Iterator[list[Article]], workers: int, summary: IngestSumma
     with ProcessPoolExecutor(workers, mp_context=context) as pool:
         try:
             for batch in batches:
-                in_flight.append((batch, pool.submit(extract_batch, batch)))
+                in_flight.append((batch, _submit(pool, batch)))
                 if len(in_flight) > 2 * workers:
                     yield _collect(*in_flight.popleft(), summary, on_error)
             while in_flight:
@@ -161,12 +168,21 @@ def _pooled(batches: Iterator[list[Article]], workers: int, summary: IngestSumma
             raise
 
 
+def _submit(pool: ProcessPoolExecutor, batch: list[Article]) -> Future[list[list[Event]]]:
+    try:
+        return pool.submit(extract_batch, batch)
+    except BrokenProcessPool as exc:
+        failed: Future[list[list[Event]]] = Future()
+        failed.set_exception(exc)
+        return failed
+
+
 def _collect(batch: list[Article], future: Future[list[list[Event]]], summary: IngestSummary,
              on_error: Callable[[str], None]) -> Extracted:
     try:
         return list(zip(batch, future.result()))
     except Exception:
-        return _one_by_one(batch, summary, on_error)
+        return _here(batch, summary, on_error)
 
 
 def _one_by_one(batch: list[Article], summary: IngestSummary,

@@ -228,3 +228,27 @@ def test_manifest_is_streamed_row_by_row(tmp_path: Path) -> None:
         f.write(json.dumps({"text": GERMAN}) + "\n")
     later = list(stream)
     assert [a.language for a in later if isinstance(a, Article)] == ["de"]
+
+
+def test_ingest_reports_an_article_whose_extraction_fails_and_keeps_the_others(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from dashboard import runner
+    from dashboard.store import Store
+
+    def extract(articles: list[Article]) -> list[list[object]]:
+        if any("BOOM" in a.text for a in articles):
+            raise RuntimeError("boom")
+        return [[] for _ in articles]
+
+    monkeypatch.setattr(runner, "extract_batch", extract)
+    for name, text in [("a.txt", GERMAN), ("b.txt", ENGLISH + " BOOM"), ("c.txt", RUSSIAN),
+                       ("d.txt", "")]:
+        (tmp_path / name).write_text(text)
+    errors: list[str] = []
+    with Store(tmp_path / "e.duckdb") as store:
+        summary = runner.ingest([tmp_path], store, on_error=errors.append)
+        stored = sorted(Path(p).name for p in store.articles_frame()["path"])
+    assert stored == ["a.txt", "c.txt"]
+    assert errors == [f"{tmp_path / 'd.txt'}: file is empty",
+                      f"{tmp_path / 'b.txt'}: extraction failed (RuntimeError: boom)"]
+    assert (summary.added, len(summary.errors)) == (2, 2)
