@@ -17,6 +17,10 @@ is the tally's place: a city (or a landmark: the place itself), a region
   larger of its tally and its incidents) and its other incidents; inside a
   country its regions and its incidents without a region.
 
+After :func:`dashboard.merge.merge_events` (a ``cluster_id`` column) the
+incidents of one cluster count once: the cluster's figure is the range of its
+sources' claims (low..high) and its value the highest claim, never their sum.
+
 Vague figures ("dozens" -> 12) are included and reported in ``Figure.vague``.
 The largest crowd is the largest ``crowd_size`` of one incident, never a sum.
 Callers choose which tallies apply (see :func:`dashboard.query.totals`).
@@ -313,6 +317,16 @@ def _numbers(column: pd.Series, at: np.ndarray) -> np.ndarray:
     return column.take(at).to_numpy(dtype=float, na_value=0)
 
 
+def _per_cluster(clusters: pd.Series, at: np.ndarray, values: np.ndarray, low: np.ndarray,
+                 high: np.ndarray) -> tuple[np.ndarray, ...]:
+    """One row per cluster: the member with the highest claim, the range over all members."""
+    codes, _ = codes_and_labels(clusters, at)
+    order = np.lexsort((-values, codes))
+    starts = np.flatnonzero(np.diff(codes[order], prepend=-1))
+    return (at[order[starts]], np.maximum.reduceat(high[order], starts),
+            np.minimum.reduceat(low[order], starts), np.maximum.reduceat(high[order], starts))
+
+
 def _incident_claims(events: pd.DataFrame, incidents: np.ndarray, measure: str,
                      cities: set[str], where: str) -> dict[Scope, _Claim]:
     """The sum of incident counts per scope, with ranges when rows carry them.
@@ -325,6 +339,13 @@ def _incident_claims(events: pd.DataFrame, incidents: np.ndarray, measure: str,
     at = _stated_rows(events, incidents, measure)
     if not len(at):
         return {}
+    values = _numbers(events[measure], at)
+    low_values, high_values = (_numbers(events[f"{measure}_{end}"], at)
+                               if f"{measure}_{end}" in events else values
+                               for end in ("low", "high"))
+    if "cluster_id" in events:
+        at, values, low_values, high_values = _per_cluster(
+            events["cluster_id"], at, values, low_values, high_values)
     keys = np.zeros(len(at), dtype=np.int64)
     dims = []
     for column in ("country", "admin1", "location"):
@@ -337,12 +358,9 @@ def _incident_claims(events: pd.DataFrame, incidents: np.ndarray, measure: str,
         keys = keys * len(labels) + codes
         dims.append(labels)
     size = int(np.prod([len(labels) for labels in dims]))
-    values = _numbers(events[measure], at)
     value = np.bincount(keys, weights=values, minlength=size)
-    low, high = (
-        np.bincount(keys, weights=_numbers(events[f"{measure}_{end}"], at), minlength=size)
-        if f"{measure}_{end}" in events else value
-        for end in ("low", "high"))
+    low, high = (np.bincount(keys, weights=bound, minlength=size)
+                 for bound in (low_values, high_values))
     qualifiers = f"{measure}_qualifier"
     q_codes, q_labels = (codes_and_labels(events[qualifiers], at) if qualifiers in events
                          else (np.zeros(len(at), dtype=np.int64), np.array(["exact"], object)))
@@ -425,7 +443,8 @@ def count_totals(events: pd.DataFrame, incidents: np.ndarray, tallies: np.ndarra
     >>> count_totals(tally, np.array([False]), np.array([True])).killed.method
     'Interior Ministry tally of 7 Jan 2022 (all of Kazakhstan)'
     """
-    n_incidents = int(incidents.sum())
+    n_incidents = (len(np.unique(codes_and_labels(events["cluster_id"], incidents)[0]))
+                   if "cluster_id" in events else int(incidents.sum()))
     if not n_incidents and not tallies.any():
         nothing = Figure(method="no events match the filters")
         return Totals(nothing, nothing, nothing, nothing, events=0, note=nothing.method)

@@ -35,11 +35,12 @@ from dashboard.counting import (
 )
 from dashboard.errors import BadInput
 from dashboard.exports import export_csv, export_geojson, manifest, rows_without_coordinates
+from dashboard.merge import clusters_frame, merge_events, with_cluster_reviews
 
 __all__ = [
-    "Figure", "Filters", "Totals", "as_query_frame", "city_counts", "export_csv",
-    "export_geojson", "filter_events", "filter_mask", "manifest", "rows_without_coordinates",
-    "timeline_bins", "totals",
+    "Figure", "Filters", "Totals", "as_query_frame", "city_counts", "clusters_frame",
+    "export_csv", "export_geojson", "filter_events", "filter_mask", "manifest", "merge_events",
+    "rows_without_coordinates", "timeline_bins", "totals", "with_cluster_reviews",
 ]
 
 MAX_SPAN_DAYS = 366

@@ -1,0 +1,130 @@
+"""Cross-article merging: one incident reported by several articles is one cluster."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import pytest
+
+from dashboard.merge import clusters_frame, merge_events, with_cluster_reviews
+from dashboard.query import Filters, as_query_frame, totals
+from dashboard.types import Count, Event, Place
+
+ALMATY = Place("Almaty", 43.25249, 76.9115, "Almaty City", "KZ", "city", 1526384)
+AKIMAT = Place("Almaty City Akimat", 43.2380, 76.9453, "Almaty City", "KZ", "landmark")
+MIR = Place("Mir TV building", 43.2383, 76.9453 + 0.01, "Almaty City", "KZ", "landmark")
+AIRPORT = Place("Almaty International Airport", 43.3521, 77.0405, "Almaty City", "KZ", "landmark")
+AKTAU = Place("Aktau", 43.65, 51.17, "Mangystau", "KZ", "city", 610612)
+KZ = Place("Kazakhstan", 48.0, 68.0, "", "KZ", "country", 1522867)
+
+
+def row(event_id: str, article: str, place: Place, day: str = "2022-01-05", *,
+        end: str | None = None, event_type: str = "Riots", killed: int | None = None,
+        language: str = "en", kind: str = "incident") -> dict:
+    event = Event(
+        article_id=article, event_date=date.fromisoformat(day), event_type=event_type,
+        sub_event_type="", kind=kind, place=place, evidence=f"{event_id} evidence",
+        date_end=date.fromisoformat(end) if end else None, language=language,
+        source=f"Outlet {article}", fatalities=None if killed is None else Count(killed),
+    )
+    return {"event_id": event_id, **event.to_row(), "published": date(2022, 1, 8), "title": ""}
+
+
+AKIMAT_FIRE = [
+    row("de-akimat", "de", AKIMAT, killed=8, language="de"),
+    row("en-akimat", "en", ALMATY, killed=12),
+    row("ru-akimat", "ru", AKIMAT, killed=13, language="ru"),
+]
+
+
+def clusters(df: pd.DataFrame) -> dict[str, str]:
+    merged = merge_events(df)
+    return dict(zip(merged["event_id"], merged["cluster_id"], strict=True))
+
+
+def groups(df: pd.DataFrame) -> list[list[str]]:
+    by_cluster: dict[str, list[str]] = {}
+    for event_id, cluster in clusters(df).items():
+        by_cluster.setdefault(cluster, []).append(event_id)
+    return sorted(sorted(g) for g in by_cluster.values())
+
+
+def test_three_articles_on_the_akimat_fire_are_one_event_with_a_range():
+    df = pd.DataFrame(AKIMAT_FIRE)
+    assert groups(df) == [["de-akimat", "en-akimat", "ru-akimat"]]
+    cluster = clusters_frame(merge_events(df)).iloc[0]
+    assert cluster["label"] == "3 sources in 3 languages"
+    assert (cluster["fatalities_low"], cluster["fatalities_high"]) == (8, 13)
+    assert cluster["sources"] == "Outlet de; Outlet en; Outlet ru"
+    assert cluster["location"] == "Almaty City Akimat"
+
+
+@pytest.mark.parametrize("prepare", [lambda df: df, as_query_frame], ids=["raw", "prepared"])
+def test_totals_show_the_range_never_the_sum_of_claims(prepare):
+    df = prepare(merge_events(pd.DataFrame([*AKIMAT_FIRE, row("aktau", "en", AKTAU, killed=2)])))
+    result = totals(df, Filters())
+    assert (result.killed.value, result.killed.low, result.killed.high) == (15, 10, 15)
+    assert result.killed.display() == "10–15"
+    assert result.events == 2
+
+
+@pytest.mark.parametrize("rows, expected", [
+    ([row("a", "1", ALMATY, event_type="Protests"), row("b", "2", AKTAU, event_type="Protests")],
+     [["a"], ["b"]]),
+    ([row("d5", "1", ALMATY, "2022-01-05"), row("d6", "2", ALMATY, "2022-01-06")],
+     [["d5"], ["d6"]]),
+    ([row("d5", "1", ALMATY, "2022-01-05"), row("d6", "2", ALMATY, "2022-01-06"),
+      row("span", "3", ALMATY, "2022-01-05", end="2022-01-06")],
+     [["d5", "span"], ["d6"]]),
+    ([row("a", "1", ALMATY), row("b", "1", AKIMAT)], [["a"], ["b"]]),
+    ([row("akimat", "1", AKIMAT), row("mir", "2", MIR)], [["akimat"], ["mir"]]),
+    ([row("city", "1", ALMATY), row("airport", "2", AIRPORT)], [["airport"], ["city"]]),
+    ([row("riot", "1", ALMATY), row("protest", "2", ALMATY, event_type="Protests")],
+     [["protest", "riot"]]),
+    ([row("riot", "1", ALMATY),
+      row("troops", "2", ALMATY, event_type="Strategic developments")], [["riot"], ["troops"]]),
+    ([row("k1", "1", KZ, event_type="Protests"), row("k2", "2", KZ, event_type="Protests")],
+     [["k1", "k2"]]),
+    ([row("k1", "1", KZ, event_type="Protests"), row("k2", "2", KZ, event_type="Riots")],
+     [["k1"], ["k2"]]),
+    ([row("k1", "1", KZ, "2022-01-05", end="2022-01-06"), row("k2", "2", KZ)],
+     [["k1"], ["k2"]]),
+    ([row("k1", "1", KZ), row("city", "2", ALMATY)], [["city"], ["k1"]]),
+    ([row("t1", "1", KZ, kind="tally", killed=26), row("t2", "2", KZ, kind="tally", killed=26)],
+     [["t1"], ["t2"]]),
+], ids=["different-cities", "day-5-and-6", "no-chaining-across-days", "same-article",
+        "different-landmarks", "city-and-far-landmark", "protest-and-riot",
+        "riot-and-troops", "country-same-type-same-day", "country-different-type",
+        "country-not-the-same-day", "country-and-city", "tallies"])
+def test_what_merges_and_what_stays_apart(rows, expected):
+    assert groups(pd.DataFrame(rows)) == expected
+
+
+def test_each_merge_says_why():
+    df = pd.DataFrame([row("a", "1", ALMATY), row("b", "2", ALMATY), row("c", "3", AKIMAT)])
+    merged = merge_events(df).set_index("event_id")
+    assert merged.loc["a", "merge_reason"] == ""
+    assert merged.loc["b", "merge_reason"] == (
+        "same place Almaty (geonameid 1526384), same day 2022-01-05, types Riots/Riots")
+    assert merged.loc["c", "merge_reason"].startswith("3.2 km apart (Almaty / Almaty City Akimat), same day")
+
+
+@pytest.mark.parametrize("order", [[0, 1, 2, 3, 4, 5], [5, 4, 3, 2, 1, 0], [2, 5, 0, 3, 1, 4]])
+def test_clusters_do_not_depend_on_row_order(order):
+    rows = [*AKIMAT_FIRE, row("d6", "en", ALMATY, "2022-01-06"),
+            row("span", "x", ALMATY, "2022-01-05", end="2022-01-06"),
+            row("aktau", "de", AKTAU)]
+    reference = merge_events(pd.DataFrame(rows)).set_index("event_id").sort_index()
+    shuffled = merge_events(pd.DataFrame([rows[i] for i in order])).set_index("event_id")
+    pd.testing.assert_frame_equal(shuffled.sort_index(), reference)
+
+
+def test_an_analyst_split_keeps_an_event_in_its_own_cluster():
+    reviews = pd.DataFrame({"event_id": ["ru-akimat", "de-akimat"],
+                            "field": ["cluster", "notes"], "value": ["split", "checked"]})
+    merged = merge_events(with_cluster_reviews(pd.DataFrame(AKIMAT_FIRE), reviews))
+    assert groups(merged.drop(columns=["cluster_id", "merge_reason"])) == [
+        ["de-akimat", "en-akimat"], ["ru-akimat"]]
+    assert merged.set_index("event_id").loc["ru-akimat", "merge_reason"] == (
+        "kept apart by analyst review")
