@@ -7,6 +7,7 @@ lookup lemma), so "getötet", "töten" and "tötete" all hit the cue "töten".
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from functools import cache
 from itertools import product
@@ -22,6 +23,8 @@ from spacy.tokens import Doc, SpanGroup
 from dashboard.extract.lexicon import Lexicon, load_lexicon
 
 GAP = "..."
+INDEX = "protestmap_cues"
+"""Key of the per-group cue index in Doc.user_data (plain tuples, cheap to read)."""
 Lemmas = Mapping[str, str]
 
 
@@ -92,6 +95,12 @@ class CueTagger:
     def __call__(self, doc: Doc) -> Doc:
         spans = self.phrases(doc, as_spans=True) + self.gaps(doc, as_spans=True)
         doc.spans["cues"] = SpanGroup(doc, name="cues", spans=spans)
+        index: dict[str, list[tuple[str, int, int]]] = defaultdict(list)
+        for span in spans:
+            group, label = span.label_.split(":", 1)
+            index[group].append((label, span.start, span.end))
+        doc.user_data[INDEX] = {g: sorted(v, key=lambda c: (c[1], c[2], c[0]))
+                                for g, v in index.items()}
         return doc
 
 
@@ -103,9 +112,4 @@ def make_cue_tagger(nlp: Language, name: str) -> CueTagger:
 
 def cues(doc: Doc, group: str) -> list[tuple[str, int, int]]:
     """(label, start, end) of the cue spans of one group, in text order."""
-    prefix = group + ":"
-    return sorted(
-        (s.label_[len(prefix):], s.start, s.end)
-        for s in doc.spans.get("cues", ())
-        if s.label_.startswith(prefix)
-    )
+    return doc.user_data.get(INDEX, {}).get(group, [])

@@ -19,8 +19,6 @@ from spacy.tokens import Doc, Span, SpanGroup
 from dashboard.extract.cues import cues
 from dashboard.extract.lexicon import DateWords, Lexicon, load_lexicon
 
-DAY = r"^(?:[12]?\d|3[01])(?:\.|st|nd|rd|th)?$"
-YEAR = r"^(?:1[89]\d\d|20\d\d)$"
 WRAP_DAYS = 60
 """A day-and-month up to this far after the published date is a deadline; further, last year's."""
 YEAR_IN_TEXT = re.compile(r"\b(?:19[5-9]\d|20\d\d)\b")
@@ -46,16 +44,24 @@ def _alts(words: object) -> str:
 
 
 def date_patterns(words: DateWords) -> dict[str, list[list[dict[str, object]]]]:
-    """Matcher patterns per date label (dm, md, my, numeric, weekday, year)."""
+    """Matcher patterns per date label (dm, md, my, numeric, weekday, year).
+
+    Every token test is a set lookup (no regex per token): days, years and
+    weekday compounds ("freitagmorgen") are spelled out from the lexicon.
+    """
+    days = sorted({f"{d}{suffix}" for d in range(1, 32) for suffix in ("", ".", "st", "nd", "rd", "th")})
     month = {"LOWER": {"IN": sorted(words.months)}}
-    day = {"TEXT": {"REGEX": DAY}}
-    year = {"TEXT": {"REGEX": YEAR}}
-    weekday = {"LOWER": {"REGEX": f"^(?:{_alts(words.weekdays)})(?:{_alts(words.day_parts)})?s?$"}}
+    day = {"LOWER": {"IN": days}}
+    year = {"TEXT": {"IN": [str(y) for y in range(1800, 2100)]}}
+    weekday = {"LOWER": {"IN": sorted(
+        f"{w}{part}{s}" for w in words.weekdays for part in ("", *words.day_parts) for s in ("", "s"))}}
+    numeric = {"SHAPE": {"IN": sorted({f"{a}.{b}.{c}" for a in ("d", "dd") for b in ("d", "dd")
+                                       for c in ("", "dd", "dddd")})}}
     return {
         "dm": [[day, month, year], [day, month], [day, {"LOWER": "of"}, month]],
         "md": [[month, day, {"ORTH": ","}, year], [month, day, year], [month, day]],
         "my": [[month, year]],
-        "numeric": [[{"TEXT": {"REGEX": NUMERIC.pattern}}]],
+        "numeric": [[numeric]],
         "weekday": [[weekday]],
         "year": [[year]],
     }

@@ -78,11 +78,13 @@ class TriggerTagger:
 
     def __init__(self, lexicon: Lexicon) -> None:
         self.compounds = compound_regex(lexicon)
+        heads = [h for hs in lexicon.compound_heads.values() for h in hs]
+        self.compounds_anywhere = re.compile("|".join(map(re.escape, heads)) or "(?!)")
 
     def __call__(self, doc: Doc) -> Doc:
         spans = [Span(doc, s, e, label=label) for label, s, e in cues(doc, "trigger")]
         spans += [Span(doc, s, e, label="peaceful") for _, s, e in cues(doc, "peaceful")]
-        if self.compounds is not None:
+        if self.compounds is not None and self.compounds_anywhere.search(doc.text.lower()):
             covered = {i for sp in spans for i in range(sp.start, sp.end)}
             for token in doc:
                 if token.i in covered or len(token.norm_) < 6 or not token.is_alpha:
