@@ -39,10 +39,13 @@ from dashboard.merge import clusters_frame, merge_events, with_cluster_reviews
 
 __all__ = [
     "Figure", "Filters", "Totals", "as_query_frame", "city_counts", "clusters_frame",
-    "export_csv", "export_geojson", "filter_events", "filter_mask", "manifest", "merge_events",
+    "export_csv", "export_geojson", "filter_events", "filter_mask", "landmark_cities", "manifest",
+    "merge_events",
     "rows_without_coordinates", "timeline_bins", "totals", "with_cluster_reviews",
 ]
 
+LANDMARK_CITY_KM = 15.0
+"""A landmark belongs to the nearest city of its region within this distance (city filter, counts)."""
 MAX_SPAN_DAYS = 366
 """A multi-day event longer than this is binned on its first ``MAX_SPAN_DAYS`` days only."""
 
@@ -214,10 +217,12 @@ def _date_mask(df: pd.DataFrame, since: date | None, until: date | None) -> np.n
 
 def _masks(df: pd.DataFrame, f: Filters) -> dict[str, np.ndarray]:
     """One boolean mask per active filter field, named by the field."""
-    columns = {"cities": "location", "regions": "admin1", "event_types": "event_type",
+    columns = {"regions": "admin1", "event_types": "event_type",
                "sources": "source", "languages": "language", "geo_precision": "geo_precision"}
     masks = {name: _isin(df[col], getattr(f, name)) for name, col in columns.items()
              if getattr(f, name)}
+    if f.cities:
+        masks["cities"] = _isin(df["location"], (*f.cities, *landmark_cities(df, f.cities)))
     if f.since is not None or f.until is not None:
         masks["dates"] = _date_mask(df, f.since, f.until)
     if f.text:
@@ -350,17 +355,69 @@ def timeline_bins(df_filtered: pd.DataFrame) -> pd.DataFrame:
     return out.sort_values(["date", "event_type"], kind="stable", ignore_index=True)
 
 
+def _places(df: pd.DataFrame, rows: np.ndarray) -> pd.DataFrame:
+    """location, latitude, longitude, admin1 of the first of ``rows`` at each location."""
+    at = np.flatnonzero(rows)
+    columns = ("location", "latitude", "longitude", "admin1")
+    places = pd.DataFrame({c: (df[c].take(at).to_numpy() if c in df else np.full(len(at), ""))
+                           for c in columns})
+    return places.astype({"location": str, "admin1": str}).drop_duplicates("location")
+
+
+def _precision(df: pd.DataFrame) -> np.ndarray:
+    if "geo_precision" not in df:
+        return np.zeros(len(df))
+    return pd.to_numeric(df["geo_precision"]).to_numpy(dtype=float, na_value=0)
+
+
+def landmark_cities(df: pd.DataFrame, cities: Sequence[str] | None = None) -> dict[str, str]:
+    """Each landmark's city: a city place of the frame within ``LANDMARK_CITY_KM`` in its region.
+
+    ``cities`` limits the cities looked at (those of a city filter); by default
+    every city in the frame counts and the nearest wins.
+
+    >>> df = pd.DataFrame({"location": ["Almaty", "Almaty City Akimat", "Aktau"],
+    ...     "geo_precision": [2, 1, 2], "admin1": ["Almaty City", "Almaty City", "Mangystau"],
+    ...     "latitude": [43.25, 43.238, 43.65], "longitude": [76.91, 76.945, 51.17]})
+    >>> landmark_cities(df)
+    {'Almaty City Akimat': 'Almaty'}
+    """
+    precision = _precision(df)
+    landmark = precision == 1
+    if not landmark.any() or "latitude" not in df:
+        return {}
+    city = precision == 2
+    if cities is not None:
+        city &= _isin(df["location"], cities)
+    towns, spots = _places(df, city), _places(df, landmark)
+    if towns.empty:
+        return {}
+    lat1, lon1 = (np.radians(spots[c].to_numpy(float))[:, None] for c in ("latitude", "longitude"))
+    lat2, lon2 = (np.radians(towns[c].to_numpy(float))[None, :] for c in ("latitude", "longitude"))
+    km = 2 * 6371.0088 * np.arcsin(np.sqrt(
+        np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2))
+    regions = spots["admin1"].to_numpy()[:, None]
+    km[(regions != towns["admin1"].to_numpy()[None, :]) & (regions != "")] = np.inf
+    nearest = np.nan_to_num(km, nan=np.inf).argmin(axis=1)
+    return {str(spot): str(towns["location"].iloc[j])
+            for spot, j, d in zip(spots["location"], nearest, km[np.arange(len(spots)), nearest],
+                                  strict=True)
+            if d <= LANDMARK_CITY_KM}
+
+
 def city_counts(df: pd.DataFrame) -> pd.DataFrame:
-    """Events per city or landmark place (``geo_precision`` 1 or 2), most events first.
+    """Events per city, most events first; a landmark's events count for its city.
+
+    Cities are places at city precision; a landmark with no city nearby
+    (see :func:`landmark_cities`) is listed under its own name.
 
     >>> df = pd.DataFrame({"location": ["Aktau", "Almaty", "Almaty", "Kazakhstan"],
     ...                    "geo_precision": [2, 2, 1, 4]})
     >>> city_counts(df).values.tolist()
     [['Almaty', 2], ['Aktau', 1]]
     """
-    located = df[_isin(df["geo_precision"], (1, 2))] if len(df) else df
-    names = located["location"].astype(str)
+    located = df[np.isin(_precision(df), (1, 2))] if len(df) else df
+    names = located["location"].astype(str).replace(landmark_cities(df))
     counts = names[names != ""].value_counts()
     out = pd.DataFrame({"location": counts.index.astype(str), "events": counts.to_numpy("int64")})
     return out.sort_values(["events", "location"], ascending=[False, True], ignore_index=True)
-

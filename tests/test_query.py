@@ -14,6 +14,7 @@ from dashboard.query import (
     city_counts,
     filter_events,
     filter_mask,
+    landmark_cities,
     timeline_bins,
 )
 from dashboard.types import EVENT_COLUMNS, Event, Place
@@ -58,7 +59,9 @@ def df(request):
 @pytest.mark.parametrize("filters, expected", [
     (Filters(), ["burn", "mir", "road", "csto", "aktau8"]),
     (Filters(cities=("Aktau",)), ["road", "aktau8"]),
-    (Filters(cities=("Aktau", "Almaty")), ["burn", "road", "aktau8"]),
+    (Filters(cities=("Aktau", "Almaty")), ["burn", "mir", "road", "aktau8"]),
+    (Filters(cities=("Almaty",)), ["burn", "mir"]),
+    (Filters(cities=("Mir TV building",)), ["mir"]),
     (Filters(regions=("Almaty City",)), ["burn", "mir"]),
     (Filters(event_types=("Protests",)), ["road", "aktau8"]),
     (Filters(sources=("Khabar 24", "RIA")), ["mir", "road"]),
@@ -141,6 +144,17 @@ def test_timeline_of_no_events_is_empty(df):
     assert bins.empty and list(bins.columns) == ["date", "event_type", "events"]
 
 
-def test_city_counts_list_cities_and_landmarks_most_events_first(df):
-    assert city_counts(df).values.tolist() == [["Aktau", 2], ["Almaty", 1],
-                                               ["Mir TV building", 1]]
+def test_city_counts_count_landmarks_for_their_city(df):
+    assert city_counts(df).values.tolist() == [["Aktau", 2], ["Almaty", 2]]
+
+
+@pytest.mark.parametrize("landmark, city", [
+    (Place("Mir TV building", 43.2383, 76.9453, "Almaty City", "KZ", "landmark"), "Almaty"),
+    (Place("Airfield", 43.2383, 76.9453, "Almaty Region", "KZ", "landmark"), None),
+    (Place("Mine", 44.0, 76.9453, "Almaty City", "KZ", "landmark"), None),
+], ids=["same-region-near", "other-region", "too-far"])
+def test_a_landmark_belongs_to_a_near_city_of_its_region(landmark, city):
+    df = pd.DataFrame([ROWS[0], event("x", "2022-01-06", landmark, "Riots", "x")])
+    assert landmark_cities(df) == ({landmark.name: city} if city else {})
+    assert filter_events(df, Filters(cities=("Almaty",)))["event_id"].tolist() == (
+        ["burn", "x"] if city else ["burn"])
