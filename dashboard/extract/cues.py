@@ -8,7 +8,7 @@ lookup lemma), so "getötet", "töten" and "tötete" all hit the cue "töten".
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping, Sequence
 from functools import cache
 from itertools import product
 from pathlib import Path
@@ -17,12 +17,13 @@ import spacy_lookups_data
 import srsly
 
 from spacy.language import Language
-from spacy.matcher import Matcher, PhraseMatcher
-from spacy.tokens import Doc, SpanGroup
+from spacy.matcher import PhraseMatcher
+from spacy.tokens import Doc, Span, SpanGroup
 
 from dashboard.extract.lexicon import Lexicon, load_lexicon
 
 GAP = "..."
+MAX_GAP = 6
 INDEX = "protestmap_cues"
 """Key of the per-group cue index in Doc.user_data (plain tuples, cheap to read)."""
 Lemmas = Mapping[str, str]
@@ -41,9 +42,30 @@ def norm_of(word: str, lemmas: Lemmas) -> str:
     return lemmas.get(word, lemmas.get(word.lower(), word)).lower()
 
 
-def gap_pattern(words: Iterable[str], lemmas: Lemmas) -> list[dict[str, object]]:
-    """Matcher pattern for a phrase with "..." gaps of up to six tokens."""
-    return [{"OP": "{0,6}"} if w == GAP else {"NORM": norm_of(w, lemmas)} for w in words]
+def segments(words: Sequence[str], lemmas: Lemmas) -> list[list[frozenset[str]]]:
+    """A phrase cut at its "..." gaps: per segment, the accepted norms of each word.
+
+    >>> segments(["nehmen", "...", "fest"], {})
+    [[frozenset({'nehmen'})], [frozenset({'fest'})]]
+    """
+    out: list[list[frozenset[str]]] = [[]]
+    for w in words:
+        if w == GAP:
+            out.append([])
+        else:
+            out[-1].append(frozenset({w.lower(), norm_of(w, lemmas)}))
+    return [seg for seg in out if seg]
+
+
+def _find_rest(doc: Doc, end: int, rest: list[list[frozenset[str]]]) -> int | None:
+    for seg in rest:
+        for j in range(end, min(end + MAX_GAP + 1, len(doc) - len(seg) + 1)):
+            if all(doc[j + k].norm_ in norms for k, norms in enumerate(seg)):
+                end = j + len(seg)
+                break
+        else:
+            return None
+    return end
 
 
 @cache
@@ -65,40 +87,46 @@ class CueTagger:
     """Reads Token.norm_; writes doc.spans["cues"], each labelled "group:label"
     (e.g. "trigger:arson", "qual:at least", "auth:Interior Ministry").
 
-    Contiguous phrases go through a PhraseMatcher on NORM (one hash lookup per
-    token); only phrases with "..." gaps need the slower Matcher.
+    One PhraseMatcher on NORM (a hash lookup per token) finds every phrase, or
+    the first part of a phrase with "..." gaps; the rest of such a phrase is
+    then looked for in at most six tokens after each part.
     """
 
     def __init__(self, nlp: Language, lexicon: Lexicon) -> None:
         self.phrases = PhraseMatcher(nlp.vocab, attr="NORM")
-        self.gaps = Matcher(nlp.vocab)
+        self.gapped: list[tuple[str, list[list[frozenset[str]]]]] = []
         lemmas = lemma_table(nlp.lang)
         for group, table in lexicon.phrase_groups().items():
             for label, phrases in table.items():
-                key = f"{group}:{label}"
-                docs, gapped = [], []
                 for phrase in phrases:
-                    words = [t.text for t in nlp.make_doc(phrase)]
-                    if GAP in words:
-                        gapped.append(gap_pattern(words, lemmas))
-                        continue
-                    for norms in product(*({w.lower(), norm_of(w, lemmas)} for w in words)):
-                        doc = nlp.make_doc(phrase)
+                    segs = segments([t.text for t in nlp.make_doc(phrase)], lemmas)
+                    key = f"{group}:{label}"
+                    if len(segs) > 1:
+                        key = f"{GAP}{len(self.gapped)}"
+                        self.gapped.append((f"{group}:{label}", segs))
+                    docs = []
+                    for norms in product(*segs[0]):
+                        doc = nlp.make_doc(" ".join(["x"] * len(norms)))
                         for token, norm in zip(doc, norms):
                             token.norm_ = norm
                         docs.append(doc)
-                if docs:
                     self.phrases.add(key, docs)
-                if gapped:
-                    self.gaps.add(key, gapped)
 
     def __call__(self, doc: Doc) -> Doc:
-        spans = self.phrases(doc, as_spans=True) + self.gaps(doc, as_spans=True)
-        doc.spans["cues"] = SpanGroup(doc, name="cues", spans=spans)
         index: dict[str, list[tuple[str, int, int]]] = defaultdict(list)
-        for span in spans:
-            group, label = span.label_.split(":", 1)
-            index[group].append((label, span.start, span.end))
+        spans = []
+        for key, start, end in self.phrases(doc):
+            name = doc.vocab.strings[key]
+            if name.startswith(GAP):
+                name, segs = self.gapped[int(name[len(GAP):])]
+                found = _find_rest(doc, end, segs[1:])
+                if found is None:
+                    continue
+                end = found
+            group, label = name.split(":", 1)
+            index[group].append((label, start, end))
+            spans.append(Span(doc, start, end, label=name))
+        doc.spans["cues"] = SpanGroup(doc, name="cues", spans=spans)
         doc.user_data[INDEX] = {g: sorted(v, key=lambda c: (c[1], c[2], c[0]))
                                 for g, v in index.items()}
         return doc

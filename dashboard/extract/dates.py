@@ -1,4 +1,4 @@
-"""Time expressions: Matcher rules mark them, ``resolve_date`` turns them into dates.
+"""Time expressions: rules mark them, ``resolve_date`` turns them into dates.
 
 Absolute dates ("5. Januar", "January 5", "am 5.1.") need no base; weekdays
 ("am Donnerstag", "Freitagmorgen", "on Wednesday") and relative words
@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from spacy.language import Language
-from spacy.matcher import Matcher
 from spacy.tokens import Doc, Span, SpanGroup
 
 from dashboard.extract.cues import cues
@@ -43,41 +42,47 @@ def _alts(words: object) -> str:
     return "|".join(sorted((re.escape(str(w)) for w in words), key=len, reverse=True))
 
 
-def date_patterns(words: DateWords) -> dict[str, list[list[dict[str, object]]]]:
-    """Matcher patterns per date label (dm, md, my, numeric, weekday, year).
+def date_rules(words: DateWords) -> re.Pattern[str]:
+    """One regex with a named group per date label (dm, md, my, numeric, weekday, year),
+    built from the lexicon's month, weekday and day-part words; case-insensitive.
 
-    Every token test is a set lookup (no regex per token): days, years and
-    weekday compounds ("freitagmorgen") are spelled out from the lexicon.
+    >>> from dashboard.extract.lexicon import load_lexicon
+    >>> date_rules(load_lexicon("de").dates).search("am 5. Januar 2022").lastgroup
+    'dm'
     """
-    days = sorted({f"{d}{suffix}" for d in range(1, 32) for suffix in ("", ".", "st", "nd", "rd", "th")})
-    month = {"LOWER": {"IN": sorted(words.months)}}
-    day = {"LOWER": {"IN": days}}
-    year = {"TEXT": {"IN": [str(y) for y in range(1800, 2100)]}}
-    weekday = {"LOWER": {"IN": sorted(
-        f"{w}{part}{s}" for w in words.weekdays for part in ("", *words.day_parts) for s in ("", "s"))}}
-    numeric = {"SHAPE": {"IN": sorted({f"{a}.{b}.{c}" for a in ("d", "dd") for b in ("d", "dd")
-                                       for c in ("", "dd", "dddd")})}}
-    return {
-        "dm": [[day, month, year], [day, month], [day, {"LOWER": "of"}, month]],
-        "md": [[month, day, {"ORTH": ","}, year], [month, day, year], [month, day]],
-        "my": [[month, year]],
-        "numeric": [[numeric]],
-        "weekday": [[weekday]],
-        "year": [[year]],
+    month = f"(?:{_alts(words.months)})"
+    day = r"(?:[12]?\d|3[01])(?:\.|st|nd|rd|th)?"
+    year = r"(?:1[89]\d\d|20\d\d)"
+    rules = {
+        "dm": rf"{day}\s+(?:of\s+)?{month}(?:\s+{year})?",
+        "md": rf"{month}\s+{day}(?:,?\s+{year})?",
+        "my": rf"{month}\s+{year}",
+        "numeric": r"(?:[12]?\d|3[01])\.(?:1[0-2]|0?[1-9])\.(?:\d{4}|\d{2})?",
+        "weekday": rf"(?:{_alts(words.weekdays)})(?:{_alts(words.day_parts)})?s?",
+        "year": year,
     }
+    body = "|".join(f"(?P<{label}>{rule})" for label, rule in rules.items())
+    return re.compile(rf"(?<![\w.])(?:{body})(?!\w)", re.IGNORECASE)
 
 
 class DateTagger:
-    """Reads tokens and doc.spans["cues"] ("reldate:*", "nightbefore:*");
-    writes doc.spans["dates"], labelled dm|md|my|numeric|weekday|year|rel:<days>|night."""
+    """Reads Doc.text and doc.spans["cues"] ("reldate:*", "nightbefore:*");
+    writes doc.spans["dates"], labelled dm|md|my|numeric|weekday|year|rel:<days>|night.
 
-    def __init__(self, nlp: Language, lexicon: Lexicon) -> None:
-        self.matcher = Matcher(nlp.vocab)
-        for label, patterns in date_patterns(lexicon.dates).items():
-            self.matcher.add(label, patterns, greedy="LONGEST")
+    Absolute dates and weekdays are one compiled regex over the text (far
+    cheaper than token patterns), mapped back to tokens; relative phrases come
+    from the lemma cues ("in der Nacht", "overnight").
+    """
+
+    def __init__(self, lexicon: Lexicon) -> None:
+        self.rules = date_rules(lexicon.dates)
 
     def __call__(self, doc: Doc) -> Doc:
-        found = [Span(doc, s, e, label=doc.vocab.strings[k]) for k, s, e in self.matcher(doc)]
+        found = []
+        for m in self.rules.finditer(doc.text):
+            span = doc.char_span(m.start(), m.end(), label=m.lastgroup or "", alignment_mode="expand")
+            if span is not None:
+                found.append(span)
         found += [Span(doc, s, e, label=f"rel:{off}") for off, s, e in cues(doc, "reldate")]
         weekdays = {s.start: s for s in found if s.label_ == "weekday"}
         for _, s, e in cues(doc, "nightbefore"):
@@ -95,7 +100,7 @@ class DateTagger:
 @Language.factory("protestmap_dates")
 def make_date_tagger(nlp: Language, name: str) -> DateTagger:
     """The date tagger for ``nlp.lang``'s lexicon."""
-    return DateTagger(nlp, load_lexicon(nlp.lang))
+    return DateTagger(load_lexicon(nlp.lang))
 
 
 def _latest_weekday(weekday: int, base: date) -> date:
