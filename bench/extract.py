@@ -4,8 +4,8 @@ Builds a corpus from the project's own sample articles (``seeds/``), varied so
 that every article gets its own id (paragraphs rotated, a numbered line
 appended), runs ``protestmap ingest`` on it into a fresh database exactly as a
 user would, and times spaCy's bare tokenizer on the same texts in the same run.
-Peak memory is the largest sum of the resident sizes of the ingest process and
-its workers, sampled every 50 ms.
+Peak memory is the largest sum of the proportional set sizes (PSS) of the
+ingest process and all its children (pool server and workers), sampled every 50 ms.
 
     python bench/extract.py                    # >= 1 MB corpus
     python bench/extract.py --articles 10000   # the memory figure for 10,000 articles
@@ -25,8 +25,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from dashboard.frontmatter import split_front_matter  # noqa: E402
-from dashboard.ingest import detect_language  # noqa: E402
+from dashboard.frontmatter import split_front_matter
+from dashboard.ingest import detect_language
 
 PROTESTMAP = str(Path(sys.executable).with_name("protestmap"))
 
@@ -71,15 +71,19 @@ def tokenizer_words_per_second(texts: list[tuple[str, str]]) -> float:
     return sum(len(t.split()) for _, t in texts) / (time.perf_counter() - started)
 
 
-def tree_rss_kb(pid: int) -> int:
-    """Resident size of ``pid`` and all its descendants, in kB (Linux /proc)."""
+def tree_pss_kb(pid: int) -> int:
+    """Proportional set size of ``pid`` and all its descendants, in kB (Linux /proc).
+
+    PSS splits pages shared between processes (the workers are forked from one
+    server) among them, so the sum is the memory the tree really uses.
+    """
     total, stack = 0, [pid]
     while stack:
         p = stack.pop()
         try:
-            status = Path(f"/proc/{p}/status").read_text()
-            total += next(int(line.split()[1]) for line in status.splitlines()
-                          if line.startswith("VmRSS:"))
+            rollup = Path(f"/proc/{p}/smaps_rollup").read_text()
+            total += next(int(line.split()[1]) for line in rollup.splitlines()
+                          if line.startswith("Pss:"))
             for task in Path(f"/proc/{p}/task").iterdir():
                 stack.extend(int(c) for c in (task / "children").read_text().split())
         except (FileNotFoundError, ProcessLookupError, StopIteration):
@@ -94,7 +98,7 @@ def run_ingest(corpus: Path, db: Path) -> tuple[float, int, str]:
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     peak = 0
     while process.poll() is None:
-        peak = max(peak, tree_rss_kb(process.pid))
+        peak = max(peak, tree_pss_kb(process.pid))
         time.sleep(0.05)
     seconds = time.perf_counter() - started
     out, err = process.communicate()

@@ -15,8 +15,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
 from enum import Enum
+from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -34,17 +35,17 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-Db = Annotated[Optional[Path], typer.Option(
+Db = Annotated[Path | None, typer.Option(
     "--db", help="DuckDB file (default: $PROTESTMAP_DB, else data/events.duckdb).",
     show_default=False)]
 Json = Annotated[bool, typer.Option("--json", help="Print one JSON document (sorted keys, ISO dates).")]
-City = Annotated[Optional[list[str]], typer.Option("--city", help="Only events in this city (repeatable).")]
-Region = Annotated[Optional[list[str]], typer.Option("--region", help="Only events in this region, admin1 (repeatable).")]
-Type = Annotated[Optional[list[str]], typer.Option("--type", help="Only this ACLED event type (repeatable).")]
-Since = Annotated[Optional[datetime], typer.Option("--since", formats=["%Y-%m-%d"], help="Only events on or after this date.")]
-Until = Annotated[Optional[datetime], typer.Option("--until", formats=["%Y-%m-%d"], help="Only events on or before this date.")]
-Source = Annotated[Optional[list[str]], typer.Option("--source", help="Only events from this source (repeatable).")]
-Lang = Annotated[Optional[list[str]], typer.Option("--language", help="Only articles in this language: de, en, ru (repeatable).")]
+City = Annotated[list[str] | None, typer.Option("--city", help="Only events in this city (repeatable).")]
+Region = Annotated[list[str] | None, typer.Option("--region", help="Only events in this region, admin1 (repeatable).")]
+Type = Annotated[list[str] | None, typer.Option("--type", help="Only this ACLED event type (repeatable).")]
+Since = Annotated[datetime | None, typer.Option("--since", formats=["%Y-%m-%d"], help="Only events on or after this date.")]
+Until = Annotated[datetime | None, typer.Option("--until", formats=["%Y-%m-%d"], help="Only events on or before this date.")]
+Source = Annotated[list[str] | None, typer.Option("--source", help="Only events from this source (repeatable).")]
+Lang = Annotated[list[str] | None, typer.Option("--language", help="Only articles in this language: de, en, ru (repeatable).")]
 Search = Annotated[str, typer.Option("--search", help="Only events whose evidence or place contains this text.")]
 
 
@@ -124,11 +125,11 @@ def _print_json(obj: Any) -> None:
 def ingest(
     paths: Annotated[list[Path], typer.Argument(help="Files (.txt .md .html .jsonl .csv) or folders.")],
     db: Db = None,
-    published: Annotated[Optional[str], typer.Option(
+    published: Annotated[str | None, typer.Option(
         "--published", help="Publication date (YYYY-MM-DD) for articles that state none.")] = None,
-    source: Annotated[Optional[str], typer.Option(
+    source: Annotated[str | None, typer.Option(
         "--source", help="Source name for articles that state none.")] = None,
-    language: Annotated[Optional[str], typer.Option(
+    language: Annotated[str | None, typer.Option(
         "--language", help="Language (de, en, ru) for articles that state none; "
                            "otherwise it is detected.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar and no summary.")] = False,
@@ -171,9 +172,10 @@ def _run_ingest(paths: list[Path], store: Store, published: date | None, source:
     def report(message: str) -> None:
         console.print(message, markup=False)
 
-    options = dict(published=published, source=source, language=language, on_error=report)
+    ingest_all = partial(run, paths, store, published=published, source=source,
+                         language=language, on_error=report)
     if quiet or not (sys.stdout.isatty() and sys.stderr.isatty()):
-        return run(paths, store, **options)
+        return ingest_all()
     from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
@@ -184,7 +186,7 @@ def _run_ingest(paths: list[Path], store: Store, published: date | None, source:
             progress.update(task, description=f"{s.added + s.known} articles, {s.events} events, "
                                               f"{len(s.errors)} errors")
 
-        return run(paths, store, on_update=update, **options)
+        return ingest_all(on_update=update)
 
 
 @app.command()
@@ -271,8 +273,8 @@ def geocode(query: Annotated[str, typer.Argument(help="A place name, in any spel
     """Show the gazetteer's match for QUERY, or 'no match' (exit code 1)."""
     from gazetteer import load_gazetteer
 
-    location = load_gazetteer().geocode(query)
-    if location is None:
+    location = load_gazetteer().geocode(query, exactly_one=True)
+    if location is None or isinstance(location, list):
         if json_:
             _print_json(None)
         else:

@@ -20,6 +20,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import islice
+from multiprocessing import forkserver
 from pathlib import Path
 from typing import TypeVar
 
@@ -84,6 +85,9 @@ def ingest(
     started = time.perf_counter()
     summary = IngestSummary()
     store.create_schema()
+    if workers >= 2:
+        _pool_context()
+        forkserver.ensure_running()
     stream = _new_articles(read_articles(paths, published=published, source=source,
                                          language=language), store, summary, on_error)
     first = list(islice(stream, SMALL + 1))
@@ -104,7 +108,7 @@ def ingest(
     return summary
 
 
-def _chain(first: list[Article], rest: Iterator[Article]) -> Iterator[Article]:
+def _chain(first: list[T], rest: Iterator[T]) -> Iterator[T]:
     yield from first
     yield from rest
 
@@ -113,7 +117,8 @@ def _new_articles(items: Iterator[Article | BadInput], store: Store, summary: In
                   on_error: Callable[[str], None]) -> Iterator[Article]:
     """Good articles not yet stored nor seen in this run; bad ones reported."""
     seen: set[str] = set()
-    for chunk in _chunks(items, CHECK):
+    first = list(islice(items, SMALL + 1))
+    for chunk in _chain([first], _chunks(items, CHECK)):
         good = []
         for item in chunk:
             if isinstance(item, BadInput):
@@ -146,14 +151,13 @@ def _here(batch: list[Article], summary: IngestSummary,
     """Extract in this process: the whole batch, or article by article if that fails."""
     try:
         return list(zip(batch, extract_batch(batch)))
-    except Exception:
+    except Exception:  # noqa: BLE001 - any extraction bug costs one batch, not the ingest
         return _one_by_one(batch, summary, on_error)
 
 
 def _pooled(batches: Iterator[list[Article]], workers: int, summary: IngestSummary,
             on_error: Callable[[str], None]) -> Iterator[Extracted]:
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["dashboard.runner", "dashboard.extract"])
+    context = _pool_context()
     in_flight: deque[tuple[list[Article], Future[list[list[Event]]]]] = deque()
     with ProcessPoolExecutor(workers, mp_context=context) as pool:
         try:
@@ -166,6 +170,13 @@ def _pooled(batches: Iterator[list[Article]], workers: int, summary: IngestSumma
         except BaseException:
             pool.shutdown(wait=False, cancel_futures=True)
             raise
+
+
+def _pool_context() -> multiprocessing.context.BaseContext:
+    """Workers fork from a server that has already imported the extraction code."""
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["dashboard.runner", "dashboard.extract"])
+    return context
 
 
 def _submit(pool: ProcessPoolExecutor, batch: list[Article]) -> Future[list[list[Event]]]:
@@ -181,7 +192,7 @@ def _collect(batch: list[Article], future: Future[list[list[Event]]], summary: I
              on_error: Callable[[str], None]) -> Extracted:
     try:
         return list(zip(batch, future.result()))
-    except Exception:
+    except Exception:  # noqa: BLE001 - a worker's error or a broken pool: redo it here
         return _here(batch, summary, on_error)
 
 
@@ -191,7 +202,7 @@ def _one_by_one(batch: list[Article], summary: IngestSummary,
     for article in batch:
         try:
             done.append((article, extract_batch([article])[0]))
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - reported as this article's error
             message = f"{article.path or article.article_id}: extraction failed " \
                       f"({type(exc).__name__}: {exc})"
             summary.errors.append(message)

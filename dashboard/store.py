@@ -17,11 +17,11 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import cache
 from importlib.util import find_spec
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import duckdb
 import pandas as pd
@@ -76,9 +76,9 @@ SCHEMA_SQL = (
     _ddl("articles", ARTICLE_SCHEMA, "article_id"),
     _ddl("events", EVENT_SCHEMA, "event_id"),
     "CREATE SEQUENCE IF NOT EXISTS review_seq",
-    "CREATE TABLE IF NOT EXISTS review (review_id BIGINT DEFAULT nextval('review_seq'), "
+    ("CREATE TABLE IF NOT EXISTS review (review_id BIGINT DEFAULT nextval('review_seq'), "
     "event_id VARCHAR NOT NULL, field VARCHAR NOT NULL, value VARCHAR, note VARCHAR, "
-    "created_at TIMESTAMP)",
+    "created_at TIMESTAMP)"),
 )
 
 
@@ -137,7 +137,7 @@ class Store:
         self.path = Path(path) if path is not None else default_db_path()
         self.lock_timeout = lock_timeout
 
-    def __enter__(self) -> Store:
+    def __enter__(self) -> Self:
         self.create_schema()
         return self
 
@@ -318,7 +318,7 @@ def gazetteer_version() -> str:
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def _articles_table(articles: Sequence[Article]) -> pa.Table:

@@ -205,7 +205,7 @@ PROTESTMAP = str(Path(sys.executable).with_name("protestmap"))
 
 
 def protestmap(*args: object, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([PROTESTMAP, *map(str, args)], cwd=ROOT,
+    return subprocess.run([PROTESTMAP, *map(str, args)], check=False, cwd=ROOT,
                           capture_output=True, text=True, timeout=300,
                           env={**os.environ, **(env or {})})
 

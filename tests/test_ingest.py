@@ -81,8 +81,8 @@ def big_file(path: Path) -> bytes:
     ("list.md", f"---\n- a\n- b\n---\n{GERMAN}".encode(), "front matter must be 'key: value'"),
     ("open.md", f"---\ntitle: x\n{GERMAN}".encode(), "never closed"),
     ("only.md", b"---\ntitle: x\n---\n\n", "no article text after the front matter"),
-    ("scripts.html", b"<html><head><script>var a = 'lots of script';</script></head><body>"
-     b"<script>alert(1)</script><nav><a href='/'>Home</a></nav></body></html>",
+    ("scripts.html", (b"<html><head><script>var a = 'lots of script';</script></head><body>"
+     b"<script>alert(1)</script><nav><a href='/'>Home</a></nav></body></html>"),
      "no article text found in the HTML"),
     ("notes.docx", b"PK\x03\x04", "unsupported file type '.docx'"),
     ("huge.txt", None, "above the limit of 10 MB"),

@@ -25,10 +25,10 @@ def article(n: int, published: date | None = date(2022, 1, 7)) -> Article:
 
 
 def event(n: int, sentence: int = 0, **kw: object) -> Event:
-    fields: dict[str, object] = dict(
-        article_id=f"a{n}", event_date=date(2022, 1, 5), event_type="Riots",
-        sub_event_type="Violent demonstration", kind="incident", place=ALMATY,
-        evidence="In Almaty wurde die Stadtverwaltung gestürmt.", sentence_index=sentence)
+    fields: dict[str, object] = {
+        "article_id": f"a{n}", "event_date": date(2022, 1, 5), "event_type": "Riots",
+        "sub_event_type": "Violent demonstration", "kind": "incident", "place": ALMATY,
+        "evidence": "In Almaty wurde die Stadtverwaltung gestürmt.", "sentence_index": sentence}
     fields.update(kw)
     return Event(**fields)  # type: ignore[arg-type]
 
@@ -146,8 +146,8 @@ def test_default_db_path(monkeypatch: pytest.MonkeyPatch, env: str | None, expec
 
 def test_lock_held_by_another_process_gives_a_clear_error(store: Store) -> None:
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import duckdb, sys; c = duckdb.connect(sys.argv[1]); "
-         "print('locked', flush=True); sys.stdin.read()", str(store.path)],
+        [sys.executable, "-c", ("import duckdb, sys; c = duckdb.connect(sys.argv[1]); "
+         "print('locked', flush=True); sys.stdin.read()"), str(store.path)],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
