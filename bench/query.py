@@ -9,9 +9,12 @@ from __future__ import annotations
 import sys
 import time
 from datetime import date
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from dashboard.query import Filters, as_query_frame, filter_events, timeline_bins, totals
 from dashboard.types import EVENT_COLUMNS

@@ -119,6 +119,20 @@ def day_numbers(column: pd.Series) -> np.ndarray:
     return column.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]").view(np.int64)
 
 
+def strings(column: pd.Series) -> list[str]:
+    """The values as ``str`` (``""`` where missing), cheap on categoricals with many categories.
+
+    >>> strings(pd.Series(["Almaty", None], dtype="category"))
+    ['Almaty', '']
+    """
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        codes = column.cat.codes.to_numpy()
+        categories = column.cat.categories
+        picked = categories.take(np.maximum(codes, 0)) if len(categories) else [""] * len(codes)
+        return ["" if c < 0 else str(v) for c, v in zip(codes, picked, strict=True)]
+    return [str(v) for v in column.astype(object).where(column.notna(), "")]
+
+
 def tally_scope_level(tallies: pd.DataFrame) -> np.ndarray:
     """Each tally's scope: ``"city"``, ``"admin1"`` (a region) or ``"country"``.
 
@@ -128,14 +142,13 @@ def tally_scope_level(tallies: pd.DataFrame) -> np.ndarray:
     ['admin1', 'country', 'city']
     """
     if "place_kind" in tallies:
-        kind = tallies["place_kind"].astype(str).to_numpy()
+        kind = np.array(strings(tallies["place_kind"]), dtype=object)
         region, city = kind == "region", np.isin(kind, ["city", "landmark"])
     else:
         precision = tallies["geo_precision"].to_numpy(dtype=float, na_value=0)
         region, city = precision == 3, np.isin(precision, [1, 2])
-    named, located = (tallies[c].notna().to_numpy(dtype=bool) & (tallies[c].astype(str) != "")
-                      .to_numpy(dtype=bool) if c in tallies else np.zeros(len(tallies), bool)
-                      for c in ("admin1", "location"))
+    named, located = (np.array(strings(tallies[c]), dtype=object) != "" if c in tallies
+                      else np.zeros(len(tallies), bool) for c in ("admin1", "location"))
     return np.select([region & named, city & located], ["admin1", "city"], "country")
 
 
@@ -275,8 +288,7 @@ def _tally_rows(tallies: pd.DataFrame, measure: str) -> list[dict[str, Any]]:
         return []
 
     def text(name: str) -> list[str]:
-        return (stated[name].astype(object).where(stated[name].notna(), "").astype(str).tolist()
-                if name in stated else [""] * len(stated))
+        return strings(stated[name]) if name in stated else [""] * len(stated)
 
     qualifiers = text(f"{measure}_qualifier")
     return [

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from dashboard import __version__
+from dashboard.counting import strings
 from dashboard.types import EVENT_COLUMNS
 
 EXTRA_COLUMNS = ("published", "title", "cluster_id", "merge_reason")
@@ -47,7 +48,7 @@ def _sorted(df: pd.DataFrame) -> pd.DataFrame:
     keys = [c for c in ("event_date", "event_id") if c in df]
     if not keys or not len(df):
         return df
-    frame = pd.DataFrame({k: (df[k] if k == "event_date" else df[k].astype(str)) for k in keys})
+    frame = pd.DataFrame({k: (df[k] if k == "event_date" else strings(df[k])) for k in keys})
     if "event_date" in frame:
         frame["event_date"] = pd.to_datetime(frame["event_date"])
     return df.iloc[frame.reset_index(drop=True).sort_values(keys, kind="stable").index]
@@ -70,9 +71,8 @@ def _text_cells(df: pd.DataFrame, name: str) -> pd.Series:
         numbers = pd.to_numeric(column).astype("float64")
         cells = numbers.astype(str).where(numbers.notna())
     else:
-        cells = column.astype(object).where(column.notna()).astype("string")
-        risky = cells.str.startswith(FORMULA_STARTS).fillna(False).astype(bool)
-        cells = cells.where(~risky, "'" + cells)
+        return pd.Series([f"'{v}" if v.startswith(FORMULA_STARTS) else v
+                          for v in strings(column)], index=df.index, dtype=object)
     return cells.astype(object).where(cells.notna(), "")
 
 
@@ -125,14 +125,14 @@ def _json_values(df: pd.DataFrame, name: str) -> list[Any]:
     elif name in FLOAT_COLUMNS:
         values = pd.to_numeric(column).astype("float64").astype(object)
     else:
-        values = column.astype(object)
+        return [v or None for v in strings(column)]
     return [None if pd.isna(v) else v for v in values.tolist()]
 
 
 def export_geojson(df_filtered: pd.DataFrame) -> bytes:
     """The events with coordinates as an RFC 7946 FeatureCollection of points ([lon, lat], WGS84).
 
-    Properties are the CSV's fields (ISO dates, ``null`` where missing); rows
+    Properties are the CSV's fields (ISO dates, ``null`` where missing or empty); rows
     without coordinates are left out (see :func:`rows_without_coordinates`).
 
     >>> df = pd.DataFrame({"event_id": ["e1", "e2"], "latitude": [43.25, None],

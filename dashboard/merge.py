@@ -30,7 +30,7 @@ from collections.abc import Iterator
 import numpy as np
 import pandas as pd
 
-from dashboard.counting import NO_DAY, day_numbers
+from dashboard.counting import NO_DAY, day_numbers, strings
 
 MERGE_KM = 10.0
 """Largest distance between two city/landmark-precision reports of one incident."""
@@ -71,9 +71,7 @@ class _Events:
 
     def __init__(self, df: pd.DataFrame) -> None:
         def text(name: str) -> list[str]:
-            if name not in df:
-                return [""] * len(df)
-            return df[name].astype(object).where(df[name].notna(), "").astype(str).tolist()
+            return strings(df[name]) if name in df else [""] * len(df)
 
         def numbers(name: str) -> np.ndarray:
             return pd.to_numeric(df[name]).to_numpy(dtype=float, na_value=np.nan) \

@@ -31,6 +31,7 @@ from dashboard.counting import (
     codes_and_labels,
     count_totals,
     day_numbers,
+    strings,
     tally_scope_level,
 )
 from dashboard.errors import BadInput
@@ -359,9 +360,10 @@ def _places(df: pd.DataFrame, rows: np.ndarray) -> pd.DataFrame:
     """location, latitude, longitude, admin1 of the first of ``rows`` at each location."""
     at = np.flatnonzero(rows)
     columns = ("location", "latitude", "longitude", "admin1")
-    places = pd.DataFrame({c: (df[c].take(at).to_numpy() if c in df else np.full(len(at), ""))
-                           for c in columns})
-    return places.astype({"location": str, "admin1": str}).drop_duplicates("location")
+    places = pd.DataFrame({c: (strings(df[c].take(at)) if c in ("location", "admin1")
+                               else df[c].take(at).to_numpy(dtype=float, na_value=np.nan))
+                           if c in df else [""] * len(at) for c in columns})
+    return places.drop_duplicates("location")
 
 
 def _precision(df: pd.DataFrame) -> np.ndarray:
