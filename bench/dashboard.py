@@ -32,9 +32,9 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from dashboard import query  # noqa: E402
-from dashboard.query import Filters  # noqa: E402
-from dashboard.types import EVENT_COLUMNS, MEASURES  # noqa: E402
+from dashboard import query
+from dashboard.query import Filters
+from dashboard.types import EVENT_COLUMNS, MEASURES
 
 TYPES = {"Protests": 0.5, "Riots": 0.3, "Violence against civilians": 0.05,
          "Strategic developments": 0.15}
@@ -146,7 +146,7 @@ def with_query(df: pd.DataFrame, f: Filters) -> object:
 
 
 def naive_pandas(df: pd.DataFrame, f: Filters) -> object:
-    """The same work written straightforwardly in pandas (object columns, explode per day)."""
+    """The same work written straightforwardly in pandas (object columns, a row per day)."""
     mask = pd.Series(True, index=df.index)
     for field, column in (("cities", "location"), ("regions", "admin1"),
                           ("event_types", "event_type"), ("sources", "source")):
@@ -165,11 +165,12 @@ def naive_pandas(df: pd.DataFrame, f: Filters) -> object:
     if not (f.cities or f.event_types or f.text) and len(tallies):
         latest = tallies.sort_values("event_date").groupby(
             ["tally_authority", "location", "tally_group"]).last()
-        for m in sums:
-            sums[m] = max(sums[m], latest[m].sum())
+        sums = {m: max(total, latest[m].sum()) for m, total in sums.items()}
     crowd = incidents["crowd_size"].max()
-    days = filtered.assign(day=[pd.date_range(a, b) for a, b in
-                                zip(filtered["event_date"], filtered["date_end"])]).explode("day")
+    spans = (filtered["date_end"] - filtered["event_date"]).dt.days + 1
+    days = filtered.loc[filtered.index.repeat(spans)]
+    days = days.assign(day=days["event_date"] + pd.to_timedelta(
+        days.groupby(level=0).cumcount(), unit="D"))
     bins = days.groupby(["day", "event_type"]).size().rename("events").reset_index()
     return sums, crowd, bins, len(filtered)
 
@@ -240,15 +241,20 @@ def main() -> None:
     args = parser.parse_args()
     gaz = places()
     print(f"machine: {machine()}; {len(gaz)} gazetteer places")
-    print("| events | query.py p50 / p95 ms | naive pandas p50 / p95 ms |")
-    print("|---:|---:|---:|")
+    print("| events | query.py p50 / p95 ms | naive pandas p50 / p95 ms "
+          "| p95 of filter_events / totals / timeline_bins ms |")
+    print("|---:|---:|---:|---:|")
     for n in args.sizes:
         raw = synthetic_events(n, gaz)
         fast = query.as_query_frame(raw)
         filters = random_filters(raw, args.filters)
         q50, q95 = timings(with_query, fast, filters)
         n50, n95 = timings(naive_pandas, raw, filters)
-        print(f"| {n:,} | {q50:.1f} / {q95:.1f} | {n50:.1f} / {n95:.1f} |", flush=True)
+        filtered = {f: query.filter_events(fast, f) for f in filters}
+        steps = [timings(step, fast, filters)[1] for step in (
+            query.filter_events, query.totals, lambda _, f, pre=filtered: query.timeline_bins(pre[f]))]
+        print(f"| {n:,} | {q50:.1f} / {q95:.1f} | {n50:.1f} / {n95:.1f} "
+              f"| {' / '.join(f'{t:.1f}' for t in steps)} |", flush=True)
     if args.page_size:
         first, p50, p95 = page_reruns(synthetic_events(args.page_size, gaz))
         print(f"\nAppTest page, {args.page_size:,} events: first run {first:.0f} ms "

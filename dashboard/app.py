@@ -18,6 +18,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import query, ui_data, ui_map, ui_state, ui_table, ui_timeline
+from dashboard.errors import BadInput, ProtestmapError
 from dashboard.store import default_db_path
 from dashboard.ui_format import format_figure, format_number, format_range, plain
 
@@ -50,6 +51,7 @@ def data_facts(db_path: str, version: tuple[int, int]) -> dict[str, Any]:
     span = ui_state.data_span(df_all)
     return {
         "span": span,
+        "articles": int(df_all["article_id"].nunique()),
         "focus": ui_timeline.focus_span(query.timeline_bins(df_all)) or span,
         "city_counts": dict(zip(cities["location"], cities["events"].astype(int))),
         "choices": {
@@ -67,7 +69,11 @@ def main() -> None:
     st.set_page_config(page_title="protestmap", page_icon="🗺️", layout="wide")
     db = Path(default_db_path())
     version = ui_data.db_version(db)
-    df_all = load_events(str(db), version)
+    try:
+        df_all = load_events(str(db), version)
+    except ProtestmapError as exc:
+        st.error(plain(exc))
+        return
     sidebar_upload(db)
     if df_all.empty:
         empty_page(db)
@@ -82,8 +88,7 @@ def main() -> None:
     df = df_side if active == side else query.filter_events(df_all, active)
 
     st.title("protestmap")
-    st.caption(plain(f"{len(df_all):,} events in {df_all['article_id'].nunique():,} articles · "
-                     f"database {db}"))
+    st.caption(plain(f"{len(df_all):,} events in {facts['articles']:,} articles · database {db}"))
     counters(query.totals(df_all, active), df)
     if df.empty:
         st.info(no_rows_text(active, span))
@@ -94,7 +99,7 @@ def main() -> None:
     with map_col:
         selected = event_map(df, db, version)
     table(df, selected)
-    downloads(df, active, db)
+    downloads(df)
 
 
 def empty_page(db: Path) -> None:
@@ -113,7 +118,12 @@ def sidebar_filters(choices: dict[str, list[str]], counts: dict[str, int],
     first, last = span or (date.today(), date.today())
     if "f_loaded" not in st.session_state:
         params = {k: st.query_params.get_all(k) for k in st.query_params}
-        from_url, dropped = ui_state.url_defaults(query.Filters.from_query_params(params), choices)
+        try:
+            from_url = query.Filters.from_query_params(params)
+        except BadInput as exc:
+            st.warning(plain(f"Address bar filters ignored: {exc}"))
+            from_url = query.Filters()
+        from_url, dropped = ui_state.url_defaults(from_url, choices)
         for name, key in FILTER_FIELDS.items():
             st.session_state[key] = list(getattr(from_url, name))
         st.session_state["f_dates"] = (from_url.since or first, from_url.until or last)
@@ -282,7 +292,7 @@ def table(df: pd.DataFrame, selected: pd.Series) -> None:
     st.dataframe(rows, hide_index=True, column_config=ui_table.column_config(), width="stretch")
 
 
-def downloads(df: pd.DataFrame, f: Any, db: Path) -> None:
+def downloads(df: pd.DataFrame) -> None:
     c1, c2, _ = st.columns([1, 1, 4])
     inline = len(df) <= INLINE_DOWNLOAD_ROWS
     c1.download_button(

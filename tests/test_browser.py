@@ -168,3 +168,19 @@ def test_brushing_the_timeline_narrows_the_counters(page: object) -> None:
     after = int(metric_values(page)["Events"].replace(",", ""))
     assert 0 < after < before
     assert page.locator('[data-testid="stException"]').count() == 0  # type: ignore[attr-defined]
+
+
+def test_clicking_a_place_selects_its_rows_and_keeps_the_view(page: object, xss_db: Path) -> None:
+    with Store(xss_db) as store:
+        frame = store.events_frame()
+    placed = frame[(frame["kind"] == "incident") & frame["geo_precision"].isin([1, 2, 3])]
+    row = placed[placed["location"] == "Shymkent"].iloc[0]
+    x, y = screen_xy(page, frame, row["latitude"], row["longitude"])
+    page.mouse.click(x, y)  # type: ignore[attr-defined]
+    page.get_by_text("selected on the map are listed first").wait_for(timeout=30_000)  # type: ignore[attr-defined]
+    page.wait_for_timeout(1000)  # type: ignore[attr-defined]
+    page.mouse.move(x + 30, y + 30)  # type: ignore[attr-defined]
+    page.mouse.move(x, y)  # type: ignore[attr-defined]
+    tooltip = page.locator(".deck-tooltip").first  # type: ignore[attr-defined]
+    tooltip.wait_for(timeout=10_000)
+    assert "Shymkent" in tooltip.inner_text(), "the camera moved: the point is no longer under the mouse"
