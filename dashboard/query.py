@@ -16,6 +16,7 @@ re-exported here.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import date
@@ -188,11 +189,25 @@ def _isin(column: pd.Series, values: Iterable[Any]) -> np.ndarray:
     return column.isin(list(values)).to_numpy(dtype=bool, na_value=False)
 
 
+_SEARCHED: dict[tuple[int, str], tuple[weakref.ref[pd.Index], np.ndarray]] = {}
+"""The last few text searches in categories, by the categories' identity (a pure memo)."""
+
+
+def _category_hits(categories: pd.Index, text: str) -> np.ndarray:
+    """Which categories contain ``text``, plus ``False`` for a missing value (code -1)."""
+    key = (id(categories), text)
+    if key in _SEARCHED and _SEARCHED[key][0]() is categories:
+        return _SEARCHED[key][1]
+    hits = np.append(_contains(pd.Series(categories), text), False)
+    while len(_SEARCHED) >= 8:
+        del _SEARCHED[next(iter(_SEARCHED))]
+    _SEARCHED[key] = (weakref.ref(categories), hits)
+    return hits
+
+
 def _contains(column: pd.Series, text: str) -> np.ndarray:
     if isinstance(column.dtype, pd.CategoricalDtype):
-        categories = pd.Series(column.cat.categories.astype(str), dtype="str")
-        hits = np.append(_contains(categories, text), False)
-        return hits[column.cat.codes.to_numpy()]
+        return _category_hits(column.cat.categories, text)[column.cat.codes.to_numpy()]
     found = column.astype("str").str.contains(text, case=False, regex=False)
     return found.to_numpy(dtype=bool, na_value=False)
 

@@ -158,3 +158,12 @@ def test_a_landmark_belongs_to_a_near_city_of_its_region(landmark, city):
     assert landmark_cities(df) == ({landmark.name: city} if city else {})
     assert filter_events(df, Filters(cities=("Almaty",)))["event_id"].tolist() == (
         ["burn", "x"] if city else ["burn"])
+
+
+def test_repeated_text_searches_follow_the_frame_and_the_text():
+    first = as_query_frame(pd.DataFrame(ROWS))
+    assert filter_events(first, Filters(text="akimat"))["event_id"].tolist() == ["burn"]
+    assert filter_events(first, Filters(text="mir"))["event_id"].tolist() == ["mir"]
+    changed = as_query_frame(pd.DataFrame(ROWS).assign(evidence="kein Akimat"))
+    assert len(filter_events(changed, Filters(text="akimat"))) == len(ROWS)
+    assert filter_events(first, Filters(text="akimat"))["event_id"].tolist() == ["burn"]
