@@ -11,13 +11,18 @@ dates never become counts, and a gathered crowd is never an arrest.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
+from functools import cache
+
+import numpy
 
 from spacy.language import Language
+from spacy.strings import hash_string
 from spacy.tokens import Doc, Span, SpanGroup
 from text_to_num import text2num
 
-from dashboard.extract.cues import cues
+from dashboard.extract.cues import cues, doc_text
 from dashboard.extract.lexicon import Lexicon, load_lexicon
 from dashboard.types import Count, Measure, Qualifier
 
@@ -65,12 +70,52 @@ def parse_number(text: str, lexicon: Lexicon) -> tuple[int, bool] | None:
     return None
 
 
-def find_numbers(doc: Doc, lexicon: Lexicon, blocked: set[int]) -> list[NumberSpan]:
+def sentence_starts(doc: Doc) -> list[int]:
+    """Token index of each sentence start (read as one array, not token by token)."""
+    flags = doc.to_array("SENT_START") if doc.has_annotation("SENT_START") else numpy.zeros(len(doc))
+    return [0] + [int(i) for i in numpy.flatnonzero(flags == 1) if i > 0]
+
+
+def number_candidates(doc: Doc, lexicon: Lexicon, words: numpy.ndarray) -> list[int]:
+    """Indices of tokens that may be numbers: like_num, or one of the ``words`` hashes."""
+    if not len(doc):
+        return []
+    arr = doc.to_array(["LIKE_NUM", "LOWER"])
+    at = numpy.minimum(numpy.searchsorted(words, arr[:, 1]), len(words) - 1)
+    return [int(i) for i in numpy.flatnonzero(
+        (arr[:, 0] == 1) | (words[at] == arr[:, 1]) | _pattern_hits(doc, lexicon))]
+
+
+def _pattern_hits(doc: Doc, lexicon: Lexicon) -> numpy.ndarray:
+    hits = numpy.zeros(len(doc), dtype=bool)
+    if _unanchored(lexicon.number_word_pattern.pattern).search(doc_text(doc).lower()):
+        for t in doc:
+            hits[t.i] = bool(lexicon.number_word_pattern.match(t.lower_))
+    return hits
+
+
+@cache
+def _unanchored(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern.removeprefix("^").removesuffix("$"))
+
+
+def number_hashes(lexicon: Lexicon) -> numpy.ndarray:
+    """Sorted hashes of the lexicon's number and vague words (for a vectorised scan)."""
+    words = {*lexicon.number_words, *lexicon.vague_words, *lexicon.scale_words}
+    return numpy.sort(numpy.array([hash_string(w) for w in words], dtype=numpy.uint64))
+
+
+def find_numbers(doc: Doc, lexicon: Lexicon, blocked: set[int],
+                 words: numpy.ndarray | None = None) -> list[NumberSpan]:
     """Numbers in the doc outside ``blocked`` tokens, joining "3 000" and "3 Millionen"."""
     vague = {s: (e, int(v)) for v, s, e in cues(doc, "vague") if e - s > 1}
     out: list[NumberSpan] = []
+    candidates = number_candidates(doc, lexicon, number_hashes(lexicon) if words is None else words)
     i = 0
     while i < len(doc):
+        if i not in candidates and i not in vague:
+            i = next((c for c in candidates if c > i), len(doc))
+            continue
         if i in blocked:
             i += 1
             continue
@@ -150,21 +195,25 @@ class CountTagger:
 
     def __init__(self, lexicon: Lexicon) -> None:
         self.lexicon = lexicon
+        self.number_words = number_hashes(lexicon)
 
     def __call__(self, doc: Doc) -> Doc:
         blocked = {i for s in doc.spans.get("dates", ()) for i in range(s.start, s.end)}
-        numbers = find_numbers(doc, self.lexicon, blocked)
+        numbers = find_numbers(doc, self.lexicon, blocked, self.number_words)
         nouns = cues(doc, "noun")
         persons = cues(doc, "person")
         measure_cues = cues(doc, "cue")
         quals = cues(doc, "qual")
         spans: list[Span] = []
         blockers = {e for _, _, e in cues(doc, "notcount")}
+        starts = sentence_starts(doc)
         for k, num in enumerate(numbers):
             lo = numbers[k - 1].end if k else 0
             hi = numbers[k + 1].start if k + 1 < len(numbers) else len(doc)
-            sent = doc[num.start].sent
-            lo, hi = max(lo, sent.start), min(hi, sent.end)
+            k_sent = bisect_right(starts, num.start) - 1
+            sent_start = starts[k_sent]
+            sent_end = starts[k_sent + 1] if k_sent + 1 < len(starts) else len(doc)
+            lo, hi = max(lo, sent_start), min(hi, sent_end)
             qualifier, qstart = _qualifier(doc, num.start, quals)
             if qstart in blockers or num.start in blockers:
                 continue

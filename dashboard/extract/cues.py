@@ -25,6 +25,7 @@ from dashboard.extract.lexicon import Lexicon, load_lexicon
 GAP = "..."
 MAX_GAP = 6
 INDEX = "protestmap_cues"
+TEXT = "protestmap_text"
 """Key of the per-group cue index in Doc.user_data (plain tuples, cheap to read)."""
 Lemmas = Mapping[str, str]
 
@@ -77,10 +78,22 @@ def lemma_table(lang: str) -> dict[str, str]:
 
 @Language.component("protestmap_norm")
 def set_norm(doc: Doc) -> Doc:
-    """Reads Token.lemma_ (lookup lemmatizer); writes Token.norm_ = the lowercased lemma."""
+    """Reads Token.lemma_ (lookup lemmatizer); writes Token.norm_ = the lowercased lemma,
+    and the doc's text into Doc.user_data (Doc.text rebuilds it on every call)."""
+    parts = []
     for token in doc:
         token.norm_ = (token.lemma_ or token.text).lower()
+        parts.append(token.text_with_ws)
+    doc.user_data[TEXT] = "".join(parts)
     return doc
+
+
+def doc_text(doc: Doc) -> str:
+    """The doc's text, read once."""
+    text = doc.user_data.get(TEXT)
+    if text is None:
+        text = doc.user_data[TEXT] = doc.text
+    return text
 
 
 class CueTagger:

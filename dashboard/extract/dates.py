@@ -15,7 +15,7 @@ from datetime import date, timedelta
 from spacy.language import Language
 from spacy.tokens import Doc, Span, SpanGroup
 
-from dashboard.extract.cues import cues
+from dashboard.extract.cues import cues, doc_text
 from dashboard.extract.lexicon import DateWords, Lexicon, load_lexicon
 
 WRAP_DAYS = 60
@@ -79,7 +79,7 @@ class DateTagger:
 
     def __call__(self, doc: Doc) -> Doc:
         found = []
-        for m in self.rules.finditer(doc.text):
+        for m in self.rules.finditer(doc_text(doc)):
             span = doc.char_span(m.start(), m.end(), label=m.lastgroup or "", alignment_mode="expand")
             if span is not None:
                 found.append(span)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from spacy.language import Language
 from spacy.tokens import Doc, Span, SpanGroup
 
-from dashboard.extract.cues import cues
+from dashboard.extract.cues import cues, doc_text
 from dashboard.extract.lexicon import Lexicon, load_lexicon
 
 INFLECTION = "|e|en|n|s|es|er|ern"
@@ -84,7 +84,7 @@ class TriggerTagger:
     def __call__(self, doc: Doc) -> Doc:
         spans = [Span(doc, s, e, label=label) for label, s, e in cues(doc, "trigger")]
         spans += [Span(doc, s, e, label="peaceful") for _, s, e in cues(doc, "peaceful")]
-        if self.compounds is not None and self.compounds_anywhere.search(doc.text.lower()):
+        if self.compounds is not None and self.compounds_anywhere.search(doc_text(doc).lower()):
             covered = {i for sp in spans for i in range(sp.start, sp.end)}
             for token in doc:
                 if token.i in covered or len(token.norm_) < 6 or not token.is_alpha:
