@@ -13,8 +13,10 @@ from functools import cache
 from itertools import product
 from pathlib import Path
 
+import numpy
 import spacy_lookups_data
 import srsly
+from spacy.attrs import LEMMA, NORM, ORTH
 
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
@@ -76,16 +78,38 @@ def lemma_table(lang: str) -> dict[str, str]:
     return dict(srsly.read_gzip_json(path)) if path.exists() else {}
 
 
-@Language.component("protestmap_norm")
-def set_norm(doc: Doc) -> Doc:
-    """Reads Token.lemma_ (lookup lemmatizer); writes Token.norm_ = the lowercased lemma,
-    and the doc's text into Doc.user_data (Doc.text rebuilds it on every call)."""
-    parts = []
-    for token in doc:
-        token.norm_ = (token.lemma_ or token.text).lower()
-        parts.append(token.text_with_ws)
-    doc.user_data[TEXT] = "".join(parts)
-    return doc
+class LookupLemmatizer:
+    """Reads Token.orth; writes Token.lemma_ (the spacy-lookups-data lookup lemma, as
+    spaCy's ``lemmatizer`` in lookup mode would) and Token.norm_ (that lemma, lowercased).
+
+    Works on the doc's arrays: one dict lookup per distinct word form, no Token
+    objects, which makes it several times cheaper than the stock component.
+    """
+
+    def __init__(self, nlp: Language) -> None:
+        self.table = lemma_table(nlp.lang)
+        self.strings = nlp.vocab.strings
+        self.known: dict[int, tuple[int, int]] = {}
+
+    def _entry(self, orth: int) -> tuple[int, int]:
+        text = self.strings[orth]
+        lemma = self.table.get(text, text)
+        entry = (self.strings.add(lemma), self.strings.add(lemma.lower()))
+        self.known[orth] = entry
+        return entry
+
+    def __call__(self, doc: Doc) -> Doc:
+        if len(doc):
+            known = self.known
+            rows = [known.get(o) or self._entry(o) for o in doc.to_array(ORTH).tolist()]
+            doc.from_array([LEMMA, NORM], numpy.array(rows, dtype=numpy.uint64))
+        return doc
+
+
+@Language.factory("protestmap_lemmas")
+def make_lemmatizer(nlp: Language, name: str) -> LookupLemmatizer:
+    """The lookup lemmatizer over spacy-lookups-data's table for ``nlp.lang``."""
+    return LookupLemmatizer(nlp)
 
 
 def doc_text(doc: Doc) -> str:

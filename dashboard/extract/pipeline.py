@@ -3,8 +3,8 @@
 ``build_pipeline(lang)`` = ``spacy.blank(lang)`` + these components, in order:
 
 - ``sentencizer``          writes Token.is_sent_start
-- ``lemmatizer``           lookup tables from spacy-lookups-data; writes Token.lemma_
-- ``protestmap_norm``      Token.lemma_ -> Token.norm_ (lowercased lemma)        (cues.py)
+- ``protestmap_lemmas``    lookup lemmas from spacy-lookups-data -> Token.lemma_,
+                           lowercased -> Token.norm_ (array-based)              (cues.py)
 - ``protestmap_cues``      lexicon phrases -> doc.spans["cues"]                   (cues.py)
 - ``protestmap_triggers``  cues + German compounds -> doc.spans["triggers"]       (triggers.py)
 - ``protestmap_dates``     Matcher rules -> doc.spans["dates"]                    (dates.py)
@@ -25,7 +25,7 @@ from dashboard.extract import counts, cues, dates, places, triggers  # noqa: F40
 from dashboard.extract.lexicon import load_lexicon
 
 RULE_COMPONENTS: tuple[str, ...] = (
-    "protestmap_norm",
+    "protestmap_lemmas",
     "protestmap_cues",
     "protestmap_triggers",
     "protestmap_dates",
@@ -39,13 +39,11 @@ def build_pipeline(lang: str) -> Language:
     """The rule pipeline for one language (raises ProtestmapError without a lexicon).
 
     >>> build_pipeline("de").pipe_names[:3]
-    ['sentencizer', 'lemmatizer', 'protestmap_norm']
+    ['sentencizer', 'protestmap_lemmas', 'protestmap_cues']
     """
     load_lexicon(lang)
     nlp = spacy.blank(lang)
     nlp.add_pipe("sentencizer")
-    nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
-    nlp.initialize()
     for name in RULE_COMPONENTS:
         nlp.add_pipe(name)
     return nlp
