@@ -249,8 +249,9 @@ def timeline(df_side: pd.DataFrame, span: tuple[date, date] | None,
                    "several days are counted on each day.")
     outside = int(bins["events"].sum() - shown["events"].sum())
     if outside:
-        st.caption(f"{outside:,} event-days dated outside {span[0]:%d %b} – {span[1]:%d %b %Y} are "
-                   "not drawn here; they are in the table and the counters.")
+        st.caption(f"{outside:,} event-day{'s' * (outside != 1)} dated outside "
+                   f"{span[0]:%d %b} – {span[1]:%d %b %Y} not drawn here; they are in the table "
+                   "and the counters.")
 
 
 def event_map(df: pd.DataFrame, db: Path, version: tuple[int, int]) -> pd.Series:

@@ -52,7 +52,7 @@ def timeline_chart(bins: pd.DataFrame, *, first: date, last: date, height: int =
     )
 
 
-def focus_span(bins: pd.DataFrame, share: float = 0.98) -> tuple[date, date] | None:
+def focus_span(bins: pd.DataFrame, share: float = 0.95) -> tuple[date, date] | None:
     """The shortest run of days holding at least ``share`` of the binned events.
 
     Keeps one stray date (a year off) from squeezing every bar into one pixel.
