@@ -14,8 +14,11 @@ from collections.abc import Iterable, Iterator
 from functools import cache
 from itertools import islice
 
+from spacy.language import Language
+from spacy.tokens import Doc
+
 from dashboard.errors import ProtestmapError
-from dashboard.extract.cues import lemma_table
+from dashboard.extract.cues import TEXT, lemma_table
 from dashboard.extract.dates import year_hint
 from dashboard.extract.events import Facts, code_article, place_context, read_facts
 from dashboard.extract.lexicon import load_lexicon
@@ -71,13 +74,22 @@ def extract_many(articles: Iterable[Article], batch_size: int = 32) -> Iterator[
         yield from _extract_batch(batch)
 
 
+def sentence_doc(nlp: Language, text: str) -> Doc:
+    """A tokenized sentence the first pass already cut out (so the sentencizer is skipped),
+    carrying its text for the components that read it."""
+    doc = nlp.make_doc(text)
+    doc.user_data[TEXT] = text
+    return doc
+
+
 def _extract_batch(batch: list[Article]) -> Iterator[tuple[Article, list[Event]]]:
     chosen = {id(a): _candidates(a) if supported(a.language) else [] for a in batch}
     docs: dict[int, list] = {}
     for lang in {a.language for a in batch if supported(a.language)}:
         group = [a for a in batch if a.language == lang]
-        texts = [s.text for a in group for s in chosen[id(a)]]
-        parsed = iter(build_pipeline(lang).pipe(texts, batch_size=256))
+        nlp = build_pipeline(lang)
+        parsed = iter(nlp.pipe((sentence_doc(nlp, s.text) for a in group for s in chosen[id(a)]),
+                               batch_size=256, disable=["sentencizer"]))
         for a in group:
             docs[id(a)] = [next(parsed) for _ in chosen[id(a)]]
     for a in batch:

@@ -87,16 +87,18 @@ def number_candidates(doc: Doc, lexicon: Lexicon, words: numpy.ndarray) -> list[
 
 
 def _pattern_hits(doc: Doc, lexicon: Lexicon) -> numpy.ndarray:
+    """Tokens that are number words by the lexicon's pattern ("dreihundert"), found on the text."""
     hits = numpy.zeros(len(doc), dtype=bool)
-    if _unanchored(lexicon.number_word_pattern.pattern).search(doc_text(doc).lower()):
-        for t in doc:
-            hits[t.i] = bool(lexicon.number_word_pattern.match(t.lower_))
+    for m in _as_words(lexicon.number_word_pattern.pattern).finditer(doc_text(doc).lower()):
+        span = doc.char_span(m.start(), m.end())
+        if span is not None and len(span) == 1:
+            hits[span.start] = True
     return hits
 
 
 @cache
-def _unanchored(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern.removeprefix("^").removesuffix("$"))
+def _as_words(pattern: str) -> re.Pattern[str]:
+    return re.compile(r"(?<!\w)" + pattern.removeprefix("^").removesuffix("$") + r"(?!\w)")
 
 
 def number_hashes(lexicon: Lexicon) -> numpy.ndarray:
