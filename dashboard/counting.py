@@ -128,7 +128,8 @@ def strings(column: pd.Series) -> list[str]:
     if isinstance(column.dtype, pd.CategoricalDtype):
         codes = column.cat.codes.to_numpy()
         categories = column.cat.categories
-        picked = categories.take(np.maximum(codes, 0)) if len(categories) else [""] * len(codes)
+        picked = (categories.take(np.maximum(codes, 0)).tolist() if len(categories)
+                  else [""] * len(codes))
         return ["" if c < 0 else str(v) for c, v in zip(codes, picked, strict=True)]
     return [str(v) for v in column.astype(object).where(column.notna(), "")]
 

@@ -198,10 +198,14 @@ def _category_hits(categories: pd.Index, text: str) -> np.ndarray:
     key = (id(categories), text)
     if key in _SEARCHED and _SEARCHED[key][0]() is categories:
         return _SEARCHED[key][1]
-    hits = np.append(_contains(pd.Series(categories), text), False)
+    source = weakref.ref(categories)
+    if not pd.api.types.is_string_dtype(categories.dtype):
+        categories = categories.astype("str")
+    found = categories.str.contains(text, case=False, regex=False)
+    hits = np.append(np.asarray(found, dtype=bool), False)
     while len(_SEARCHED) >= 8:
         del _SEARCHED[next(iter(_SEARCHED))]
-    _SEARCHED[key] = (weakref.ref(categories), hits)
+    _SEARCHED[key] = (source, hits)
     return hits
 
 
@@ -224,10 +228,10 @@ def _date_mask(df: pd.DataFrame, since: date | None, until: date | None) -> np.n
     end = _datetimes(df["date_end"]) if "date_end" in df else start
     mask = ~np.isnat(start)
     if since is not None:
-        first = np.datetime64(since, "D")
+        first = np.datetime64(since, "D").astype(start.dtype)
         mask &= (start >= first) | (end >= first)
     if until is not None:
-        mask &= start <= np.datetime64(until, "D")
+        mask &= start <= np.datetime64(until, "D").astype(start.dtype)
     return mask
 
 
@@ -374,6 +378,7 @@ def timeline_bins(df_filtered: pd.DataFrame) -> pd.DataFrame:
 def _places(df: pd.DataFrame, rows: np.ndarray) -> pd.DataFrame:
     """location, latitude, longitude, admin1 of the first of ``rows`` at each location."""
     at = np.flatnonzero(rows)
+    at = at[np.unique(codes_and_labels(df["location"], at)[0], return_index=True)[1]]
     columns = ("location", "latitude", "longitude", "admin1")
     places = pd.DataFrame({c: (strings(df[c].take(at)) if c in ("location", "admin1")
                                else df[c].take(at).to_numpy(dtype=float, na_value=np.nan))
