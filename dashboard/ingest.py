@@ -33,7 +33,6 @@ TEXT_SUFFIXES = frozenset({".txt", ".md", ".markdown"})
 HTML_SUFFIXES = frozenset({".html", ".htm"})
 MANIFEST_SUFFIXES = frozenset({".jsonl", ".csv"})
 FIELDS = ("title", "published", "source", "url", "language")
-_SPACE = re.compile(r"\s+")
 _DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:$|[T ])")
 
 
@@ -43,7 +42,7 @@ def normalise(text: str) -> str:
     >>> normalise("  Proteste\\n\\n in   Almaty ")
     'Proteste in Almaty'
     """
-    return _SPACE.sub(" ", unicodedata.normalize("NFC", text)).strip()
+    return " ".join(unicodedata.normalize("NFC", text).split())
 
 
 def article_id(text: str) -> str:

@@ -2,7 +2,10 @@
 
 The parent reads and decodes files, skips articles the database already
 holds, and sends batches to a two-process pool that runs
-``dashboard.extract.extract_many``; finished batches are written in order, a
+``dashboard.extract.extract_many``. The pool's workers fork from a server
+started first thing, which builds the pipelines while the parent reads
+(``dashboard.warm``), so both workers start warm and share that memory.
+Finished batches are written in order, a
 few at a time, each write one transaction. A handful of articles is extracted
 in-process (starting the pool would cost more than it saves). If extraction
 fails on a batch (or the pool breaks), the batch is redone in the parent, article
@@ -25,19 +28,20 @@ from pathlib import Path
 from typing import TypeVar
 
 from dashboard.errors import BadInput
-from dashboard.ingest import read_articles
+from dashboard.ingest import HTML_SUFFIXES, TEXT_SUFFIXES, read_articles
 from dashboard.store import Store
 from dashboard.types import Article, Event
 
 BATCH = 48
 """Articles per extraction batch sent to a worker."""
-WRITE_EVERY = 4
+WRITE_EVERY = 8
 """Extraction batches gathered into one database transaction."""
 CHECK = 512
 """Articles read ahead and looked up in the database at once (skipping stored ones)."""
 SMALL = 16
 """Up to this many articles are extracted without starting the pool."""
 WORKERS = 2
+SINGLE = TEXT_SUFFIXES | HTML_SUFFIXES
 
 Extracted = list[tuple[Article, list[Event]]]
 T = TypeVar("T")
@@ -85,7 +89,7 @@ def ingest(
     started = time.perf_counter()
     summary = IngestSummary()
     store.create_schema()
-    if workers >= 2:
+    if workers >= 2 and not _few_files(paths):
         _pool_context()
         forkserver.ensure_running()
     stream = _new_articles(read_articles(paths, published=published, source=source,
@@ -106,6 +110,15 @@ def ingest(
     summary.seconds = time.perf_counter() - started
     on_update(summary)
     return summary
+
+
+def _few_files(paths: Sequence[Path]) -> bool:
+    """Whether ``paths`` are a handful of single-article files (no folder, no manifest).
+
+    >>> _few_files([Path("a.txt"), Path("b.html")]), _few_files([Path("seeds")])
+    (True, False)
+    """
+    return len(paths) <= SMALL and all(Path(p).suffix.lower() in SINGLE for p in paths)
 
 
 def _chain(first: list[T], rest: Iterator[T]) -> Iterator[T]:
@@ -173,9 +186,9 @@ def _pooled(batches: Iterator[list[Article]], workers: int, summary: IngestSumma
 
 
 def _pool_context() -> multiprocessing.context.BaseContext:
-    """Workers fork from a server that has already imported the extraction code."""
+    """Workers fork from a server that has already built the extraction pipelines."""
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["dashboard.runner", "dashboard.extract"])
+    context.set_forkserver_preload(["dashboard.runner", "dashboard.warm"])
     return context
 
 

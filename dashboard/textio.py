@@ -7,6 +7,7 @@ Russian actually use (Windows-1252/1250, Latin-1, Windows-1251, KOI8-R).
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from charset_normalizer import from_bytes
@@ -17,7 +18,8 @@ MAX_ARTICLE_BYTES = 10 * 1024 * 1024
 """Largest article (file or manifest cell) ingest accepts: 10 MB."""
 
 LEGACY_ENCODINGS = ["cp1252", "cp1250", "latin_1", "cp1251", "koi8_r"]
-_ALLOWED_CONTROLS = frozenset("\t\n\r\f\v")
+_CONTROLS = re.compile("[\x00-\x08\x0e-\x1f]")
+"""Control characters other than tab, newline, vertical tab, form feed and carriage return."""
 
 
 def read_text(path: Path) -> str:
@@ -67,5 +69,4 @@ def decode(data: bytes, name: str) -> str:
 
 def _control_ratio(text: str) -> float:
     sample = text[:20_000]
-    bad = sum(1 for ch in sample if ch < " " and ch not in _ALLOWED_CONTROLS)
-    return bad / len(sample)
+    return len(_CONTROLS.findall(sample)) / len(sample)
