@@ -111,12 +111,17 @@ class Totals:
 def day_numbers(column: pd.Series) -> np.ndarray:
     """Days since 1970-01-01 as int64, ``NO_DAY`` where the date is missing.
 
-    >>> day_numbers(pd.Series([date(1970, 1, 2), None])).tolist() == [1, NO_DAY]
+    >>> day_numbers(pd.Series([date(1970, 1, 2), None, date(1969, 12, 31)])).tolist() == [
+    ...     1, NO_DAY, -1]
     True
     """
-    if not pd.api.types.is_datetime64_any_dtype(column.dtype):
-        column = pd.to_datetime(column)
-    return column.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]").view(np.int64)
+    if not pd.api.types.is_datetime64_dtype(column.dtype):
+        column = pd.to_datetime(column).dt.tz_localize(None)
+    values = column.to_numpy()
+    unit, count = np.datetime_data(values.dtype)
+    days = values.view(np.int64) // (np.timedelta64(1, "D") // np.timedelta64(count, unit))
+    days[np.isnat(values)] = NO_DAY
+    return days
 
 
 def strings(column: pd.Series) -> list[str]:

@@ -335,7 +335,8 @@ def timeline_bins(df_filtered: pd.DataFrame) -> pd.DataFrame:
     """Events per day per ``event_type``; an event spanning several days counts on each.
 
     Columns ``date`` (datetime64, one per day), ``event_type``, ``events`` (int);
-    only days with events appear; rows without a date are left out.
+    only days with events appear. Tallies (statements of a running total, not
+    events on the ground) and rows without a date are left out.
 
     >>> df = pd.DataFrame({"event_type": ["Riots", "Protests"],
     ...                    "event_date": pd.to_datetime(["2022-01-05", "2022-01-05"]),
@@ -346,6 +347,8 @@ def timeline_bins(df_filtered: pd.DataFrame) -> pd.DataFrame:
     start = day_numbers(df_filtered["event_date"]) if len(df_filtered) else np.zeros(0, np.int64)
     codes, labels = codes_and_labels(df_filtered["event_type"])
     dated = start != NO_DAY
+    if "kind" in df_filtered:
+        dated &= (df_filtered["kind"] != "tally").to_numpy(dtype=bool, na_value=True)
     if not dated.any():
         return pd.DataFrame({"date": pd.Series([], dtype="datetime64[ns]"),
                              "event_type": pd.Series([], dtype="str"),

@@ -139,6 +139,12 @@ def test_timeline_counts_a_multi_day_event_on_each_day(df):
     assert list(bins.columns) == ["date", "event_type", "events"]
 
 
+def test_timeline_leaves_tallies_out():
+    tally = {**event("toll", "2022-01-07", KZ, "", "26 killed, the ministry said"), "kind": "tally"}
+    bins = timeline_bins(as_query_frame(pd.DataFrame([ROWS[2], tally])))
+    assert bins[["event_type", "events"]].values.tolist() == [["Protests", 1]]
+
+
 def test_timeline_of_no_events_is_empty(df):
     bins = timeline_bins(filter_events(df, Filters(cities=("Nowhere",))))
     assert bins.empty and list(bins.columns) == ["date", "event_type", "events"]
