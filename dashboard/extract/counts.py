@@ -46,7 +46,7 @@ class NumberSpan:
     vague: bool
 
 
-def parse_number(text: str, lexicon: Lexicon) -> tuple[int, bool] | None:
+def parse_number(text: str, lexicon: Lexicon) -> tuple[float, bool] | None:
     """Value of a number written in digits or words, and whether it is vague.
 
     >>> lex = load_lexicon("de")
@@ -61,7 +61,8 @@ def parse_number(text: str, lexicon: Lexicon) -> tuple[int, bool] | None:
     if low in lexicon.vague_words:
         return lexicon.vague_words[low], True
     if low in lexicon.number_words:
-        return lexicon.number_words[low], False
+        value = lexicon.number_words[low]
+        return (int(value) if value.is_integer() else value), False
     if lexicon.number_word_pattern.match(low):
         try:
             return int(text2num(low, lexicon.language)), False
@@ -80,10 +81,12 @@ def number_candidates(doc: Doc, lexicon: Lexicon, words: numpy.ndarray) -> list[
     """Indices of tokens that may be numbers: like_num, or one of the ``words`` hashes."""
     if not len(doc):
         return []
-    arr = doc.to_array(["LIKE_NUM", "LOWER"])
-    at = numpy.minimum(numpy.searchsorted(words, arr[:, 1]), len(words) - 1)
+    arr = doc.to_array(["LIKE_NUM", "LOWER", "NORM"])
+    lower = numpy.minimum(numpy.searchsorted(words, arr[:, 1]), len(words) - 1)
+    norm = numpy.minimum(numpy.searchsorted(words, arr[:, 2]), len(words) - 1)
     return [int(i) for i in numpy.flatnonzero(
-        (arr[:, 0] == 1) | (words[at] == arr[:, 1]) | _pattern_hits(doc, lexicon))]
+        (arr[:, 0] == 1) | (words[lower] == arr[:, 1]) | (words[norm] == arr[:, 2])
+        | _pattern_hits(doc, lexicon))]
 
 
 def _pattern_hits(doc: Doc, lexicon: Lexicon) -> numpy.ndarray:
@@ -105,6 +108,11 @@ def number_hashes(lexicon: Lexicon) -> numpy.ndarray:
     """Sorted hashes of the lexicon's number and vague words (for a vectorised scan)."""
     words = {*lexicon.number_words, *lexicon.vague_words, *lexicon.scale_words}
     return numpy.sort(numpy.array([hash_string(w) for w in words], dtype=numpy.uint64))
+
+
+def _scale(doc: Doc, i: int, lexicon: Lexicon) -> int | None:
+    token = doc[i]
+    return lexicon.scale_words.get(token.lower_) or lexicon.scale_words.get(token.norm_)
 
 
 def find_numbers(doc: Doc, lexicon: Lexicon, blocked: set[int],
@@ -130,6 +138,8 @@ def find_numbers(doc: Doc, lexicon: Lexicon, blocked: set[int],
         if text.endswith(".") and text[:-1].isdigit() and (i + 1 == len(doc) or doc[i + 1].is_sent_start):
             text = text[:-1]
         parsed = parse_number(text, lexicon)
+        if parsed is None and doc[i].norm_ != text.lower():
+            parsed = parse_number(doc[i].norm_, lexicon)
         if parsed is None:
             i += 1
             continue
@@ -139,10 +149,11 @@ def find_numbers(doc: Doc, lexicon: Lexicon, blocked: set[int],
                 and GROUP.match(doc[end].text) and doc[i].text.isdigit():
             value = value * 1000 + int(doc[end].text)
             end += 1
-        if end < len(doc) and doc[end].lower_ in lexicon.scale_words and not is_vague:
-            value *= lexicon.scale_words[doc[end].lower_]
+        scale = _scale(doc, end, lexicon) if end < len(doc) and not is_vague else None
+        if scale:
+            value *= scale
             end += 1
-        out.append(NumberSpan(i, end, value, is_vague))
+        out.append(NumberSpan(i, end, int(value), is_vague))
         i = end
     return out
 

@@ -8,7 +8,7 @@ lookup lemma), so "getötet", "töten" and "tötete" all hit the cue "töten".
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from functools import cache
 from itertools import product
 from pathlib import Path
@@ -71,9 +71,44 @@ def _find_rest(doc: Doc, end: int, rest: list[list[frozenset[str]]]) -> int | No
     return end
 
 
+class MorphLemmas(Mapping[str, str]):
+    """pymorphy3 normal forms as a read-only form -> lemma mapping, cached per form
+    (Russian: the lookup table misses most participles, "задержаны" -> "задержать")."""
+
+    def __init__(self) -> None:
+        import pymorphy3
+
+        self.morph = pymorphy3.MorphAnalyzer()
+        self.known: dict[str, str] = {}
+
+    def __getitem__(self, word: str) -> str:
+        if word not in self.known:
+            if not any(c.isalpha() for c in word):
+                raise KeyError(word)
+            self.known[word] = self.morph.parse(word)[0].normal_form
+        return self.known[word]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(())
+
+    def __len__(self) -> int:
+        return 0
+
+    def forms(self, word: str) -> set[str]:
+        """Every inflected form of ``word`` (lowercased)."""
+        return {f.word for p in self.morph.parse(word)[:1] for f in p.lexeme}
+
+
+MORPHOLOGY = frozenset({"ru"})
+"""Languages lemmatized with pymorphy3 rather than a lookup table."""
+
+
 @cache
-def lemma_table(lang: str) -> dict[str, str]:
-    """The form -> lemma lookup table spacy-lookups-data ships for ``lang`` (or {})."""
+def lemma_table(lang: str) -> Mapping[str, str]:
+    """form -> lemma for ``lang``: pymorphy3 for Russian, else the lookup table
+    spacy-lookups-data ships (or {})."""
+    if lang in MORPHOLOGY:
+        return MorphLemmas()
     path = Path(spacy_lookups_data.__file__).parent / "data" / f"{lang}_lemma_lookup.json.gz"
     return dict(srsly.read_gzip_json(path)) if path.exists() else {}
 

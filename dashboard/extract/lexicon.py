@@ -46,7 +46,7 @@ class Lexicon:
     measure_cues: Phrases
     person_nouns: Phrases
     qualifiers: Phrases
-    number_words: dict[str, int]
+    number_words: dict[str, float]
     number_word_pattern: re.Pattern[str]
     scale_words: dict[str, int]
     vague_words: dict[str, int]
@@ -111,7 +111,7 @@ def load_lexicon(language: str) -> Lexicon:
         measure_cues=_split_measures(raw["measures"], "cues"),
         person_nouns=_phrases(raw["person_nouns"]),
         qualifiers=_phrases(raw["qualifiers"]),
-        number_words={str(k).lower(): int(v) for k, v in raw["number_words"].items()},
+        number_words={str(k).lower(): float(v) for k, v in raw["number_words"].items()},
         number_word_pattern=re.compile(raw["number_word_pattern"]),
         scale_words={str(k).lower(): int(v) for k, v in raw["scale_words"].items()},
         vague_words={str(k).lower(): int(v) for k, v in raw["vague_words"].items()},

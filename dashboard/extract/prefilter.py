@@ -110,7 +110,8 @@ def key_word(phrase: str) -> str:
 
 
 def inflected_forms(words: Iterable[str], lemmas: Mapping[str, str]) -> set[str]:
-    """Every lowercased form whose lemma is one of ``words`` (or the word itself).
+    """Every lowercased form whose lemma is one of ``words`` (or the word itself);
+    a morphological analyser (``lemmas.forms``) generates them instead of a table.
 
     >>> sorted(inflected_forms(["töten"], {"getötet": "töten", "tötete": "töten", "Hund": "Hund"}))
     ['getötet', 'töten', 'tötete']
@@ -119,11 +120,14 @@ def inflected_forms(words: Iterable[str], lemmas: Mapping[str, str]) -> set[str]
     for form, lemma in lemmas.items():
         inverse[lemma.lower()].add(form.lower())
     out: set[str] = set()
+    expand = getattr(lemmas, "forms", None)
     for word in words:
         low = word.lower()
         out.add(low)
         out |= inverse.get(lemmas.get(word, low).lower(), set())
         out |= inverse.get(low, set())
+        if expand is not None:
+            out |= expand(word)
     return out
 
 
