@@ -119,7 +119,7 @@ def day_numbers(column: pd.Series) -> np.ndarray:
         column = pd.to_datetime(column).dt.tz_localize(None)
     values = column.to_numpy()
     unit, count = np.datetime_data(values.dtype)
-    days = values.view(np.int64) // (np.timedelta64(1, "D") // np.timedelta64(count, unit))
+    days = values.view(np.int64) // (pd.Timedelta(days=1) // pd.Timedelta(count, unit=unit))
     days[np.isnat(values)] = NO_DAY
     return days
 
