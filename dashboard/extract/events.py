@@ -7,6 +7,7 @@ rules in docs/event-coding.md.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -17,12 +18,20 @@ from dashboard.extract.counts import sentence_counts
 from dashboard.extract.cues import cues
 from dashboard.extract.dates import DateRef, sentence_dates
 from dashboard.extract.lexicon import Lexicon
-from dashboard.extract.places import HOME, home_country, most_specific, resolve_place
+from dashboard.extract.places import (
+    HOME,
+    foreign_locality,
+    home_country,
+    most_specific,
+    resolve_place,
+)
 from dashboard.extract.prefilter import Sentence
 from dashboard.extract.triggers import classify, trigger_classes
 from dashboard.types import MEASURES, Article, Count, Event, Place
 
 SPECIFIC_KINDS = ("landmark", "city")
+CLOCK = re.compile(r"^\d{1,2}[:.]\d{2}\b")
+"""A live-blog entry opens with its clock time ("15:20", "07:30 Uhr –")."""
 MAX_GAP = 4
 SECURITY = "Security forces"
 TALLY_MEASURES = ("fatalities", "injuries", "arrests")
@@ -50,6 +59,8 @@ class Facts:
     history: bool
     anaphoric: bool = False
     coordinated: bool = False
+    abroad: bool = False
+    live_entry: bool = False
 
 
 def read_facts(sentence: Sentence, doc: Doc, lexicon: Lexicon, published: date | None,
@@ -71,6 +82,8 @@ def read_facts(sentence: Sentence, doc: Doc, lexicon: Lexicon, published: date |
         history=bool(cues(doc, "history")),
         anaphoric=bool(cues(doc, "anaphora")),
         coordinated=coordinated_places(doc),
+        abroad=any(foreign_locality(s.label_, context) for s in doc.spans.get("places", ())),
+        live_entry=bool(CLOCK.match(sentence.text)),
     )
 
 
@@ -134,8 +147,14 @@ class Coder:
             self.para = Paragraph(number=s.paragraph)
         if f.boilerplate:
             return
-        own = most_specific(f.places, self.para.place or self.city)
-        foreign_only = own is None and any(p.kind == "foreign" for p in f.places)
+        if f.live_entry:
+            self.date = None
+        anchor = self.para.place or self.city
+        own = most_specific(f.places, anchor)
+        if own is not None and own.kind == "region" and anchor is not None and anchor.admin1 == own.admin1:
+            own = anchor
+        foreign_only = (own is None and any(p.kind == "foreign" for p in f.places)) or (
+            f.abroad and (own is None or own.kind == "country"))
         current = [d for d in f.dates if d.date is not None and not d.history]
         history = f.history or (not current and any(d.history for d in f.dates))
         if history or foreign_only:
@@ -164,7 +183,7 @@ class Coder:
         counts = [c for c in f.counts if c[0] in TALLY_MEASURES]
         if not counts or not f.classes <= BACKGROUND:
             return False
-        local_here = f.attributed and f.authority in LOCAL_AUTHORITIES
+        local_here = f.authority in LOCAL_AUTHORITIES
         national = self.para.authority and self.para.authority not in LOCAL_AUTHORITIES
         specific = own is not None and own.kind in SPECIFIC_KINDS
         scope = own if own is not None else home_country()

@@ -95,6 +95,17 @@ def to_place(loc: Any, surface: str) -> Place:
 
 
 @lru_cache(maxsize=65536)
+def foreign_locality(surface: str, context: tuple[str, ...]) -> bool:
+    """Whether a surface form is a town, landmark or region abroad (not a whole country).
+
+    >>> foreign_locality("Moskau", ()), foreign_locality("Russland", ()), foreign_locality("Almaty", ())
+    (True, False, False)
+    """
+    loc = default_gazetteer().resolve(surface, context=context)
+    return loc is not None and loc.raw.get("country_code") != HOME and loc.raw.get("kind") != "country"
+
+
+@lru_cache(maxsize=65536)
 def resolve_place(surface: str, context: tuple[str, ...]) -> Place:
     """Resolve one surface form with the article's other place names as context."""
     return to_place(default_gazetteer().resolve(surface, context=context), surface)
