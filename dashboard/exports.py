@@ -71,9 +71,17 @@ def _text_cells(df: pd.DataFrame, name: str) -> pd.Series:
         numbers = pd.to_numeric(column).astype("float64")
         cells = numbers.astype(str).where(numbers.notna())
     else:
-        return pd.Series([f"'{v}" if v.startswith(FORMULA_STARTS) else v
-                          for v in strings(column)], index=df.index, dtype=object)
+        return pd.Series(_neutralised(column), index=df.index, dtype=object)
     return cells.astype(object).where(cells.notna(), "")
+
+
+def _neutralised(column: pd.Series) -> np.ndarray:
+    """Text cells with formula starts prefixed; a categorical is done once per category."""
+    if isinstance(column.dtype, pd.CategoricalDtype) and len(column.cat.categories) <= len(column):
+        labels = _neutralised(pd.Series(column.cat.categories))
+        return np.append(labels, "")[column.cat.codes.to_numpy()]
+    return np.array([f"'{v}" if v.startswith(FORMULA_STARTS) else v for v in strings(column)],
+                    dtype=object)
 
 
 def export_csv(df_filtered: pd.DataFrame) -> bytes:

@@ -128,3 +128,12 @@ def test_manifest_describes_the_export(df):
     assert (result["data_version"], result["gazetteer_version"]) == ("4-0-abc", "geonames-3.0.2")
     assert result["format"] == "geojson" and result["protestmap_version"]
     json.dumps(result)
+
+
+def test_merged_events_export_their_cluster(df):
+    from dashboard.merge import merge_events
+
+    header = next(csv.reader(io.StringIO(export_csv(merge_events(df)).decode("utf-8"))))
+    assert header[-2:] == ["cluster_id", "merge_reason"]
+    props = json.loads(export_geojson(merge_events(df)))["features"][0]["properties"]
+    assert {"cluster_id", "merge_reason"} <= set(props)
