@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from dashboard.exports import export_csv, export_geojson, manifest, rows_without_coordinates
+from dashboard.merge import merge_events
 from dashboard.query import Filters, as_query_frame
 from dashboard.types import EVENT_COLUMNS, Count, Event, Place
 
@@ -131,8 +132,6 @@ def test_manifest_describes_the_export(df):
 
 
 def test_merged_events_export_their_cluster(df):
-    from dashboard.merge import merge_events
-
     header = next(csv.reader(io.StringIO(export_csv(merge_events(df)).decode("utf-8"))))
     assert header[-2:] == ["cluster_id", "merge_reason"]
     props = json.loads(export_geojson(merge_events(df)))["features"][0]["properties"]
