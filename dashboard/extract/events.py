@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from spacy.tokens import Doc
@@ -238,7 +238,22 @@ class Coder:
                 tally.evidence += " " + f.sentence.text
             if current:
                 tally.event_date, tally.time_precision = current[0].date, current[0].precision
-        _add_counts(tally, counts)
+        for measure, count, group in counts:
+            target = tally
+            if getattr(tally, measure) is not None and group not in ("all", tally.tally_group):
+                target = self._sibling(tally, scope, group)
+            if getattr(target, measure) is None:
+                setattr(target, measure, count)
+
+    def _sibling(self, tally: Event, scope: Place, group: str) -> Event:
+        """The tally of another group stated alongside ("26 attackers ... 18 officers")."""
+        key = f"{scope.name}|{group}"
+        if key not in self.para.tallies:
+            sibling = replace(tally, tally_group=group, fatalities=None, injuries=None, arrests=None,
+                              crowd_size=None)
+            self.para.tallies[key] = sibling
+            self.tallies.append(sibling)
+        return self.para.tallies[key]
 
     def _incident(self, f: Facts, own: Place | None, current: list[DateRef]) -> None:
         coded = classify(f.classes)
@@ -311,7 +326,8 @@ def dedupe_incidents(events: list[Event]) -> list[Event]:
 
 
 def _compatible(a: Event, b: Event) -> bool:
-    if a.place.name != b.place.name:
+    if a.place.name != b.place.name or "all" not in (a.tally_group, b.tally_group) \
+            and a.tally_group != b.tally_group:
         return False
     shared = [m for m in TALLY_MEASURES if getattr(a, m) is not None and getattr(b, m) is not None]
     if not shared:

@@ -60,6 +60,7 @@ class Lexicon:
     anaphora: tuple[str, ...]
     names: tuple[str, ...]
     conjunctions: tuple[str, ...]
+    negations: tuple[str, ...]
     not_counts_after: tuple[str, ...]
 
     def phrase_groups(self) -> dict[str, Phrases]:
@@ -83,6 +84,7 @@ class Lexicon:
             "anaphora": {"anaphora": self.anaphora},
             "name": {"name": self.names},
             "conj": {"conj": self.conjunctions},
+            "negation": {"negation": self.negations},
             "notcount": {"notcount": self.not_counts_after},
         }
 
@@ -131,5 +133,6 @@ def load_lexicon(language: str) -> Lexicon:
         anaphora=tuple(str(p) for p in raw.get("anaphora") or ()),
         names=tuple(str(p) for p in raw.get("names") or ()),
         conjunctions=tuple(str(p) for p in raw.get("conjunctions") or ()),
+        negations=tuple(str(p) for p in raw.get("negations") or ()),
         not_counts_after=tuple(str(p) for p in raw.get("not_counts_after") or ()),
     )

@@ -73,7 +73,8 @@ def compound_regex(lexicon: Lexicon) -> re.Pattern[str] | None:
 
 
 class TriggerTagger:
-    """Reads doc.spans["cues"] ("trigger:*", "peaceful:*") and Token.norm_ (compounds);
+    """Reads doc.spans["cues"] ("trigger:*", "peaceful:*", "negation:*": "ohne Festnahmen"
+    is no arrest) and Token.norm_ (compounds);
     writes doc.spans["triggers"], labelled with the trigger class."""
 
     def __init__(self, lexicon: Lexicon) -> None:
@@ -82,7 +83,8 @@ class TriggerTagger:
         self.compounds_anywhere = re.compile("|".join(map(re.escape, heads)) or "(?!)")
 
     def __call__(self, doc: Doc) -> Doc:
-        spans = [Span(doc, s, e, label=label) for label, s, e in cues(doc, "trigger")]
+        negated = {e for _, _, e in cues(doc, "negation")}
+        spans = [Span(doc, s, e, label=label) for label, s, e in cues(doc, "trigger") if s not in negated]
         spans += [Span(doc, s, e, label="peaceful") for _, s, e in cues(doc, "peaceful")]
         if self.compounds is not None and self.compounds_anywhere.search(doc_text(doc).lower()):
             covered = {i for sp in spans for i in range(sp.start, sp.end)}
