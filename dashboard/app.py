@@ -272,9 +272,11 @@ def event_map(df: pd.DataFrame, db: Path, version: tuple[int, int]) -> pd.Series
     st.markdown(ui_map.legend_html(types), unsafe_allow_html=True)
     unplaced = len(incidents) - int(placed.sum())
     st.caption(
-        "One dot per place: events at the same place are combined (the tooltip gives the count); "
-        "dot size grows with people killed and injured, colour is the most frequent type there. "
-        "Authority tallies are in the counters and the table, not on the map"
+        (f"Density: events per hexagon of {ui_map.HEXAGON_METRES // 1000} km, from pale (few) to "
+         "dark red (many). " if hexagons else
+         "One dot per place: events at the same place are combined (the tooltip gives the count); "
+         "dot size grows with people killed and injured, colour is the most frequent type there. ")
+        + "Authority tallies are in the counters and the table, not on the map"
         + (f"; so are {unplaced:,} events placed only as “somewhere in the country”." if unplaced
            else ".")
         + ("" if outline else " No country outline found in gazetteer/data/.")

@@ -34,6 +34,7 @@ TYPE_COLORS: dict[str, tuple[int, int, int]] = {
 }
 OTHER_COLOR = (120, 120, 120)
 EVIDENCE_CHARS = 280
+HEXAGON_METRES = 60_000
 TOOLTIP = {
     "html": (
         "<b>{place}</b> · {n_events}<br/>{dates}<br/>{types}<br/>{counts}"
@@ -259,7 +260,8 @@ def build_deck(points: pd.DataFrame, *, view: pdk.ViewState, outline: dict[str, 
     if hexagons:
         layers.append(pdk.Layer(
             "HexagonLayer", points, id=HEXAGON_LAYER, pickable=False,
-            get_position=["longitude", "latitude"], radius=25_000, extruded=False,
+            get_position=["longitude", "latitude"], radius=HEXAGON_METRES, coverage=0.9,
+            extruded=False,
             get_color_weight="n", color_aggregation="'SUM'",
             get_elevation_weight="n", elevation_aggregation="'SUM'", opacity=0.7,
         ))

@@ -191,3 +191,27 @@ def test_upload_adds_articles_and_bad_files_get_one_line(tmp_path: Path, monkeyp
     assert error.startswith("empty.txt:") and "\n" not in error
     assert next(s.value for s in at.success).startswith("1 article added")
     assert metrics(at)["Killed"] == "26"
+
+
+@pytest.mark.parametrize("widget, layer_type, online", [
+    (None, "ScatterplotLayer", False),
+    ("map_hexagons", "HexagonLayer", False),
+    ("map_online", "ScatterplotLayer", True),
+])
+def test_map_is_offline_unless_asked_and_every_layer_has_a_fixed_id(
+        seed_db: Path, monkeypatch: pytest.MonkeyPatch, widget: str | None, layer_type: str,
+        online: bool) -> None:
+    at = run_app(seed_db, monkeypatch)
+    if widget == "map_hexagons":
+        at.toggle(key=widget).set_value(True).run()
+    elif widget == "map_online":
+        at.checkbox(key=widget).check().run()
+    assert not at.exception
+    (deck,) = at.get("deck_gl_json_chart")
+    spec = json.loads(deck.proto.json)
+    layers = {layer["id"]: layer for layer in spec["layers"]}
+    assert layers["outline"]["@@type"] == "GeoJsonLayer" and layers["outline"]["pickable"] is False
+    assert any(layer["@@type"] == layer_type for layer in layers.values())
+    assert all("pickable" in layer for layer in layers.values())
+    assert spec.get("mapProvider") == ("carto" if online else None)
+    assert str(spec.get("mapStyle", "")).startswith("https://") == online, "no tiles unless asked"
