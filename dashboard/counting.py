@@ -29,7 +29,7 @@ Callers choose which tallies apply (see :func:`dashboard.query.totals`).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
@@ -346,7 +346,7 @@ def _per_cluster(clusters: pd.Series, at: np.ndarray, values: np.ndarray, low: n
 
 
 def _incident_claims(events: pd.DataFrame, incidents: np.ndarray, measure: str,
-                     cities: set[str], where: str) -> dict[Scope, _Claim]:
+                     cities: Mapping[str, str], where: str) -> dict[Scope, _Claim]:
     """The sum of incident counts per scope, with ranges when rows carry them.
 
     An incident's scope is its (country, admin1) and, when a tally counts its
@@ -369,9 +369,10 @@ def _incident_claims(events: pd.DataFrame, incidents: np.ndarray, measure: str,
     for column in ("country", "admin1", "location"):
         codes, labels = codes_and_labels(events[column], at)
         if column == "location":
-            kept = np.array(["", *sorted(cities & set(labels))], dtype=object)
+            kept = np.array(["", *sorted({cities[x] for x in labels if x in cities})], object)
             position = {label: i for i, label in enumerate(kept)}
-            codes = np.array([position.get(label, 0) for label in labels], np.int64)[codes]
+            codes = np.array([position.get(cities.get(label, ""), 0) for label in labels],
+                             np.int64)[codes]
             labels = kept
         keys = keys * len(labels) + codes
         dims.append(labels)
@@ -404,12 +405,14 @@ def _incident_claims(events: pd.DataFrame, incidents: np.ndarray, measure: str,
 
 
 def _measure_figure(events: pd.DataFrame, incidents: np.ndarray, tallies: pd.DataFrame,
-                    measure: str, where: str, empty: str) -> Figure:
+                    measure: str, where: str, empty: str, landmarks: Mapping[str, str]) -> Figure:
     series: dict[Scope, list[dict[str, Any]]] = defaultdict(list)
     for row in _tally_rows(tallies, measure):
         series[row["scope"]].append(row)
-    inside = _incident_claims(events, incidents, measure, {city for _, _, city in series},
-                             where)
+    counted = {city for _, _, city in series if city}
+    city_of = {**{spot: city for spot, city in landmarks.items() if city in counted},
+               **{city: city for city in counted}}
+    inside = _incident_claims(events, incidents, measure, city_of, where)
     scopes = set(inside) | set(series)
 
     def larger(scope: Scope, within: _Claim) -> _Claim:
@@ -447,12 +450,14 @@ def _largest_crowd(events: pd.DataFrame, incidents: np.ndarray) -> Figure:
 
 
 def count_totals(events: pd.DataFrame, incidents: np.ndarray, tallies: np.ndarray, *,
-                 note: str = "", where: str = "") -> Totals:
+                 note: str = "", where: str = "",
+                 landmarks: Mapping[str, str] | None = None) -> Totals:
     """Apply the counting rule to the rows of ``events`` chosen by two boolean masks.
 
     ``incidents`` marks the incidents in the filter, ``tallies`` the tallies that
     apply to it; ``where`` names the place filter for the sentences ("Almaty"),
-    ``note`` says why some tallies were left out.
+    ``note`` says why some tallies were left out; ``landmarks`` maps a landmark's
+    location to its city, so a city's tally also covers its landmarks' incidents.
 
     >>> tally = pd.DataFrame({"kind": ["tally"], "event_date": pd.to_datetime(["2022-01-07"]),
     ...     "country": ["KZ"], "admin1": [""], "place_kind": ["country"],
@@ -469,7 +474,7 @@ def count_totals(events: pd.DataFrame, incidents: np.ndarray, tallies: np.ndarra
     tally_rows = events[tallies]
     killed, injured, arrested = (
         _measure_figure(events, incidents, tally_rows, measure, where,
-                        "no figure stated for the events in the filter")
+                        "no figure stated for the events in the filter", landmarks or {})
         for measure in COUNTERS.values())
     return Totals(killed, injured, arrested, _largest_crowd(events, incidents),
                   events=n_incidents, note=note)

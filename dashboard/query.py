@@ -319,8 +319,10 @@ def totals(df_all: pd.DataFrame, f: Filters) -> Totals:
     elif outside.any():
         note = (f"{'country and region' if f.cities else 'country'} tallies not applied: "
                 f"the {'city' if f.cities else 'region'} filter covers only part of their scope")
+    city_tallies = tallies.any() and (tally_scope_level(df_all[tallies]) == "city").any()
     return count_totals(df_all, rows & ~is_tally, tallies, note=note,
-                        where=", ".join(f.cities) if f.cities else ", ".join(f.regions))
+                        where=", ".join(f.cities) if f.cities else ", ".join(f.regions),
+                        landmarks=landmark_cities(df_all) if city_tallies else None)
 
 
 def _without(masks: dict[str, np.ndarray], names: Sequence[str], n: int) -> np.ndarray:

@@ -15,6 +15,7 @@ AKTAU = Place("Aktau", 43.65, 51.17, "Mangystau", "KZ", "city", 610612)
 ZHANAOZEN = Place("Zhanaozen", 43.34, 52.86, "Mangystau", "KZ", "city", 607610)
 MANGYSTAU = Place("Mangystau", 44.0, 53.0, "Mangystau", "KZ", "region", 609863)
 KZ = Place("Kazakhstan", 48.0, 68.0, "", "KZ", "country", 1522867)
+AKIMAT = Place("Almaty City Akimat", 43.2380, 76.9453, "Almaty City", "KZ", "landmark")
 
 
 def count(spec: int | tuple[int, str] | None) -> Count | None:
@@ -105,13 +106,15 @@ SERIES = [tally("2022-01-07", killed=26), tally("2022-01-09", killed=164),
     (CORPUS_SERIES, Filters(cities=("Almaty",)), 103, 0, 0),
     (CORPUS_SERIES, Filters(regions=("Almaty City",)), 103, 0, 0),
     (CORPUS_SERIES, Filters(cities=("Almaty",), until=date(2022, 1, 8)), 7, 0, 0),
+    ([*CORPUS_SERIES, event(place=AKIMAT, killed=8)], Filters(cities=("Almaty",)), 103, 0, 0),
+    ([*CORPUS_SERIES, event(place=AKIMAT, killed=200)], Filters(cities=("Almaty",)), 207, 0, 0),
 ], ids=["seed", "series-all-dates", "series-to-7-jan", "series-to-10-jan", "series-before-first",
         "stated-twice", "groups-add", "later-all-replaces-parts", "latest-per-group",
         "city-filter-incidents-only", "incidents-larger-than-tally", "crowd-is-not-arrests",
         "region-filter-region-tally", "region-tally-inside-country", "type-filter-no-tally",
         "text-filter-no-tally", "incidents-add", "corpus-to-6-jan", "corpus-to-8-jan-groups",
         "corpus-to-14-jan", "corpus-all", "city-tally-for-city", "city-tally-in-region",
-        "city-before-its-tally"])
+        "city-before-its-tally", "city-tally-covers-landmarks", "landmarks-larger-than-tally"])
 def test_counting_rule(prepare, events, filters, killed, injured, arrested):
     result = totals(prepare(frame(events)), filters)
     assert (result.killed.value, result.injured.value, result.arrested.value) == (
