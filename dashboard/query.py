@@ -2,8 +2,14 @@
 
 Every function takes a frame (``Store.events_frame()``: ``EVENT_COLUMNS`` plus
 ``published``, ``title``, ``source_url``) and returns a new value; nothing here
-reads a database or a global. The dashboard and the CLI call the same functions,
-so a download and ``protestmap export`` give the same bytes for the same filters.
+reads a database (the only state is a memo of text searches keyed by the frame's
+categories). The dashboard and the CLI call the same functions, so a download
+and ``protestmap export`` give the same bytes for the same filters.
+
+A city filter also keeps the city's landmarks (:func:`landmark_cities`). For one
+picture across articles, pass the frame through :func:`merge_events` first
+(analyst splits: :func:`with_cluster_reviews`); ``totals`` then counts each
+cluster once and :func:`clusters_frame` gives one row per cluster.
 
 For speed on large frames call :func:`as_query_frame` once after loading (and
 cache the result): it turns text columns into categoricals and dates into
