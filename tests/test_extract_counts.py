@@ -82,3 +82,19 @@ def test_count_keeps_the_words_it_came_from() -> None:
 def test_count_group(lang: str, text: str, group: str) -> None:
     doc = build_pipeline(lang)(text)
     assert [g for _, _, g in sentence_counts(doc[:])] == [group]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Около двух тысяч человек вышли на площадь.", [("crowd_size", 2000, "about")]),
+        ("Не менее 700 человек были задержаны.", [("arrests", 700, "at least")]),
+        ("Погибли 13 сотрудников силовых структур.", [("fatalities", 13, "exact")]),
+        ("Около полутора тысяч человек прошли от центрального рынка.", [("crowd_size", 1500, "about")]),
+        ("Более 1000 человек обратились за медицинской помощью.", [("injuries", 1000, "at least")]),
+        ("Задержаны около 10 тысяч человек.", [("arrests", 10000, "about")]),
+        ("Эфир вёл телеканал Хабар 24 в пятницу.", []),
+    ],
+)
+def test_russian_counts(text: str, expected: list[tuple[str, int, str]]) -> None:
+    assert counts("ru", text) == expected

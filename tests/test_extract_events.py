@@ -126,3 +126,13 @@ def test_extract_many_keeps_order_and_skips_unknown_languages() -> None:
 def test_figures_pointing_back_join_the_incident() -> None:
     [e] = events("In Almaty stürmten Demonstranten ein Verwaltungsgebäude. Dabei wurden 27 Menschen verletzt.")
     assert e.kind == "incident" and e.injuries is not None and e.injuries.value == 27
+
+
+def test_groups_side_by_side_are_separate_tallies() -> None:
+    text = "По данным МВД, ликвидированы 26 вооружённых преступников, погибли 18 сотрудников силовых структур."
+    tallies = sorted((e.tally_group, e.fatalities.value) for e in events(text, "ru") if e.kind == "tally")
+    assert tallies == [("protesters", 26), ("security forces", 18)]
+
+
+def test_event_abroad_is_not_put_in_kazakhstan() -> None:
+    assert events("В Бишкеке прошла акция солидарности с жителями Казахстана.", "ru") == []

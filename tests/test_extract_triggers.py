@@ -48,3 +48,18 @@ def coded(lang: str, text: str) -> tuple[str, str] | None:
 )
 def test_trigger_types(lang: str, text: str, expected: tuple[str, str] | None) -> None:
     assert coded(lang, text) == expected
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "expected"),
+    [
+        ("ru", "Толпа ворвалась в здание акимата и подожгла его.", RIOT),
+        ("ru", "Тысячи горожан собрались на площади.", PEACEFUL),
+        ("ru", "Полиция применила слезоточивый газ и светошумовые гранаты.", INTERVENTION),
+        ("ru", "В Казахстан прибыли первые подразделения миротворцев.", ("Strategic developments", "Other")),
+        ("de", "Die Kundgebung endete ohne Festnahmen.", PEACEFUL),
+        ("ru", "Акция завершилась без задержаний.", PEACEFUL),
+    ],
+)
+def test_more_languages_and_negation(lang: str, text: str, expected: tuple[str, str] | None) -> None:
+    assert coded(lang, text) == expected

@@ -73,19 +73,25 @@ def _find_rest(doc: Doc, end: int, rest: list[list[frozenset[str]]]) -> int | No
 
 class MorphLemmas(Mapping[str, str]):
     """pymorphy3 normal forms as a read-only form -> lemma mapping, cached per form
-    (Russian: the lookup table misses most participles, "задержаны" -> "задержать")."""
+    (Russian: the lookup table misses most participles, "задержаны" -> "задержать").
 
-    def __init__(self) -> None:
+    An ambiguous form takes the reading that is a lexicon word, if one is:
+    "прибыли" is "прибыть" (arrive) before "прибыль" (profit).
+    """
+
+    def __init__(self, preferred: frozenset[str] = frozenset()) -> None:
         import pymorphy3
 
         self.morph = pymorphy3.MorphAnalyzer()
+        self.preferred = preferred
         self.known: dict[str, str] = {}
 
     def __getitem__(self, word: str) -> str:
         if word not in self.known:
             if not any(c.isalpha() for c in word):
                 raise KeyError(word)
-            self.known[word] = self.morph.parse(word)[0].normal_form
+            lemmas = [p.normal_form for p in self.morph.parse(word)]
+            self.known[word] = next((x for x in lemmas if x in self.preferred), lemmas[0])
         return self.known[word]
 
     def __iter__(self) -> Iterator[str]:
@@ -108,7 +114,9 @@ def lemma_table(lang: str) -> Mapping[str, str]:
     """form -> lemma for ``lang``: pymorphy3 for Russian, else the lookup table
     spacy-lookups-data ships (or {})."""
     if lang in MORPHOLOGY:
-        return MorphLemmas()
+        words = {w.lower() for table in load_lexicon(lang).phrase_groups().values()
+                 for phrases in table.values() for p in phrases for w in p.split()}
+        return MorphLemmas(frozenset(words))
     path = Path(spacy_lookups_data.__file__).parent / "data" / f"{lang}_lemma_lookup.json.gz"
     return dict(srsly.read_gzip_json(path)) if path.exists() else {}
 

@@ -87,7 +87,7 @@ class TriggerTagger:
         spans = [Span(doc, s, e, label=label) for label, s, e in cues(doc, "trigger") if s not in negated]
         spans += [Span(doc, s, e, label="peaceful") for _, s, e in cues(doc, "peaceful")]
         if self.compounds is not None and self.compounds_anywhere.search(doc_text(doc).lower()):
-            covered = {i for sp in spans for i in range(sp.start, sp.end)}
+            covered = {i for sp in spans for i in range(sp.start, sp.end)} | negated
             for token in doc:
                 if token.i in covered or len(token.norm_) < 6 or not token.is_alpha:
                     continue
