@@ -131,7 +131,7 @@ def sidebar_filters(choices: dict[str, list[str]], counts: dict[str, int],
         st.session_state["f_loaded"] = True
         if dropped:
             st.toast(plain("Not in the data, ignored: " + "; ".join(dropped)))
-    since, until = st.session_state["f_dates"] + (None,) * (2 - len(st.session_state["f_dates"]))
+    since, until = ui_state.date_pair(st.session_state["f_dates"])
     with st.sidebar:
         st.header("Filters")
         st.multiselect("City", choices["cities"], key="f_cities",
@@ -145,8 +145,7 @@ def sidebar_filters(choices: dict[str, list[str]], counts: dict[str, int],
         text = st.text_input("Text in evidence", key="f_text")
         st.multiselect("Place precision", [int(k) for k in choices["geo_precision"]], key="f_geo",
                        format_func=lambda k: ui_state.GEO_PRECISION_LABELS[k])
-    lo = dates[0] if len(dates) > 0 else None
-    hi = dates[1] if len(dates) > 1 else None
+    lo, hi = ui_state.date_pair(dates)
     filters = query.Filters(
         cities=tuple(st.session_state["f_cities"]), regions=tuple(st.session_state["f_regions"]),
         event_types=tuple(st.session_state["f_types"]), sources=tuple(st.session_state["f_sources"]),
@@ -320,12 +319,13 @@ def sidebar_upload(db: Path) -> None:
             st.session_state["uploads"] = st.session_state.get("uploads", 0) + 1
             load_events.clear()
             base_map.clear()
+            data_facts.clear()
             st.rerun()
-        report = st.session_state.get("upload_report")
-        if report is not None:
-            for line in report.errors:
+        last: ui_data.UploadReport | None = st.session_state.get("upload_report")
+        if last is not None:
+            for line in last.errors:
                 st.error(plain(line))
-            st.success(report.summary())
+            st.success(last.summary())
 
 
 if __name__ == "__main__":

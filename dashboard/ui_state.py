@@ -69,6 +69,17 @@ def narrow(filters: Any, window: tuple[date | None, date | None] | None) -> Any:
     return filters
 
 
+def date_pair(value: Any) -> tuple[date | None, date | None]:
+    """``st.date_input``'s range value (a date, or a tuple of 0-2 dates) as (first, last).
+
+    >>> date_pair((date(2022, 1, 5),)), date_pair(date(2022, 1, 5))
+    ((datetime.date(2022, 1, 5), None), (datetime.date(2022, 1, 5), None))
+    """
+    values = list(value) if isinstance(value, (tuple, list)) else [value]
+    values += [None, None]
+    return values[0], values[1]
+
+
 def play_window(day: date, mode: str) -> tuple[date | None, date | None] | None:
     """The date window of the play control at ``day``.
 
