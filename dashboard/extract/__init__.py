@@ -14,8 +14,10 @@ from collections.abc import Iterable, Iterator
 from functools import cache
 from itertools import islice
 
+import numpy
+from spacy.attrs import IDX, SENT_START
 from spacy.language import Language
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Span
 
 from dashboard.errors import ProtestmapError
 from dashboard.extract.cues import TEXT, lemma_table
@@ -64,7 +66,8 @@ def _candidates(article: Article) -> list[Sentence]:
 
 
 def extract_many(articles: Iterable[Article], batch_size: int = 32) -> Iterator[tuple[Article, list[Event]]]:
-    """Events for many articles, parsing the kept sentences of a batch in one ``nlp.pipe``.
+    """Events for many articles, parsing the kept sentences of a batch in one ``nlp.pipe``
+    (one Doc per paragraph: the kept sentences of it, with their sentence starts set).
 
     Articles in a language without a lexicon come back with no events.
     Top-level and picklable, so a process pool can map it over chunks.
@@ -74,32 +77,64 @@ def extract_many(articles: Iterable[Article], batch_size: int = 32) -> Iterator[
         yield from _extract_batch(batch)
 
 
-def sentence_doc(nlp: Language, text: str) -> Doc:
-    """A tokenized sentence the first pass already cut out (so the sentencizer is skipped),
-    carrying its text for the components that read it."""
+def chunk_doc(nlp: Language, sentences: list[Sentence]) -> Doc:
+    """One Doc for the kept sentences of a paragraph, its sentence starts set from the
+    first pass's cut (so the sentencizer is skipped) and its text kept for the components."""
+    text = " ".join(s.text for s in sentences)
     doc = nlp.make_doc(text)
+    starts, offset = [], 0
+    for s in sentences:
+        starts.append(offset)
+        offset += len(s.text) + 1
+    if len(doc):
+        flags = numpy.where(numpy.isin(doc.to_array(IDX), starts), 1, -1)
+        doc.from_array([SENT_START], flags.astype(numpy.uint64))
     doc.user_data[TEXT] = text
     return doc
 
 
+def sentence_spans(doc: Doc, sentences: list[Sentence]) -> list[Span]:
+    """The token span of each sentence of a chunk doc."""
+    idx = doc.to_array(IDX) if len(doc) else numpy.zeros(0)
+    out, offset = [], 0
+    for s in sentences:
+        start = int(numpy.searchsorted(idx, offset))
+        end = int(numpy.searchsorted(idx, offset + len(s.text)))
+        out.append(doc[start:end])
+        offset += len(s.text) + 1
+    return out
+
+
+def paragraphs(sentences: list[Sentence]) -> list[list[Sentence]]:
+    """The kept sentences grouped by paragraph, in order."""
+    out: list[list[Sentence]] = []
+    for s in sentences:
+        if out and out[-1][-1].paragraph == s.paragraph:
+            out[-1].append(s)
+        else:
+            out.append([s])
+    return out
+
+
 def _extract_batch(batch: list[Article]) -> Iterator[tuple[Article, list[Event]]]:
-    chosen = {id(a): _candidates(a) if supported(a.language) else [] for a in batch}
-    docs: dict[int, list] = {}
+    chunks = {id(a): paragraphs(_candidates(a)) if supported(a.language) else [] for a in batch}
+    docs: dict[int, list[Doc]] = {}
     for lang in {a.language for a in batch if supported(a.language)}:
         group = [a for a in batch if a.language == lang]
         nlp = build_pipeline(lang)
-        parsed = iter(nlp.pipe((sentence_doc(nlp, s.text) for a in group for s in chosen[id(a)]),
-                               batch_size=256, disable=["sentencizer"]))
+        parsed = iter(nlp.pipe((chunk_doc(nlp, c) for a in group for c in chunks[id(a)]),
+                               batch_size=128, disable=["sentencizer"]))
         for a in group:
-            docs[id(a)] = [next(parsed) for _ in chosen[id(a)]]
+            docs[id(a)] = [next(parsed) for _ in chunks[id(a)]]
     for a in batch:
-        sentence_docs = docs.get(id(a), [])
-        context = place_context(sentence_docs)
+        chunk_docs = docs.get(id(a), [])
+        context = place_context(chunk_docs)
         lexicon = load_lexicon(a.language) if supported(a.language) else None
         year = None if a.published is not None else year_hint(a.text)
         facts: list[Facts] = [
-            read_facts(s, d, lexicon, a.published, context, year)  # type: ignore[arg-type]
-            for s, d in zip(chosen[id(a)], sentence_docs)
+            read_facts(s, span, lexicon, a.published, context, year)  # type: ignore[arg-type]
+            for chunk, doc in zip(chunks[id(a)], chunk_docs)
+            for s, span in zip(chunk, sentence_spans(doc, chunk))
         ]
         yield a, code_article(a, facts)
 

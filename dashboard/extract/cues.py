@@ -221,3 +221,8 @@ def make_cue_tagger(nlp: Language, name: str) -> CueTagger:
 def cues(doc: Doc, group: str) -> list[tuple[str, int, int]]:
     """(label, start, end) of the cue spans of one group, in text order."""
     return doc.user_data.get(INDEX, {}).get(group, [])
+
+
+def cues_in(span: Span, group: str) -> list[tuple[str, int, int]]:
+    """The cues of one group that start inside ``span`` (a sentence of a longer doc)."""
+    return [c for c in cues(span.doc, group) if span.start <= c[1] < span.end]

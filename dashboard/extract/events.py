@@ -12,10 +12,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Span
 
 from dashboard.extract.counts import sentence_counts
-from dashboard.extract.cues import cues
+from dashboard.extract.cues import cues_in
 from dashboard.extract.dates import DateRef, sentence_dates
 from dashboard.extract.lexicon import Lexicon
 from dashboard.extract.places import (
@@ -63,39 +63,45 @@ class Facts:
     live_entry: bool = False
 
 
-def read_facts(sentence: Sentence, doc: Doc, lexicon: Lexicon, published: date | None,
+def read_facts(sentence: Sentence, span: Span, lexicon: Lexicon, published: date | None,
                context: tuple[str, ...], year: int | None = None) -> Facts:
     """Collect one parsed sentence's triggers, places, dates, counts and sources."""
-    span = doc[:]
-    authorities = {label for label, _, _ in cues(doc, "auth")}
+    authorities = {label for label, _, _ in cues_in(span, "auth")}
+    places = spans_in(span, "places")
     low = sentence.text.lower()
     return Facts(
         sentence=sentence,
-        classes=trigger_classes(doc),
-        places=[resolve_place(s.label_, context) for s in doc.spans.get("places", ())],
+        classes=trigger_classes(span),
+        places=[resolve_place(s.label_, context) for s in places],
         dates=sentence_dates(span, published, lexicon.dates, year),
         counts=sentence_counts(span),
         authority=next((a for a in lexicon.authorities if a in authorities), ""),
-        attributed=bool(cues(doc, "attr")),
-        actors=[label for label, _, _ in cues(doc, "actor")],
+        attributed=bool(cues_in(span, "attr")),
+        actors=[label for label, _, _ in cues_in(span, "actor")],
         boilerplate=any(marker.lower() in low for marker in lexicon.boilerplate),
-        history=bool(cues(doc, "history")),
-        anaphoric=bool(cues(doc, "anaphora")),
-        coordinated=coordinated_places(doc),
-        abroad=any(foreign_locality(s.label_, context) for s in doc.spans.get("places", ())),
+        history=bool(cues_in(span, "history")),
+        anaphoric=bool(cues_in(span, "anaphora")),
+        coordinated=coordinated_places(span),
+        abroad=any(foreign_locality(s.label_, context) for s in places),
         live_entry=bool(CLOCK.match(sentence.text)),
     )
 
 
-def coordinated_places(doc: Doc) -> bool:
+def spans_in(span: Span, group: str) -> list[Span]:
+    """The spans of ``doc.spans[group]`` that start inside ``span``, in text order."""
+    return sorted((s for s in span.doc.spans.get(group, ()) if span.start <= s.start < span.end),
+                  key=lambda s: s.start)
+
+
+def coordinated_places(span: Span) -> bool:
     """Whether two place names are joined by a conjunction ("in Aktobe und Taldykorgan").
 
     Only then does one sentence give one event per city.
     """
-    spans = sorted(doc.spans.get("places", ()), key=lambda s: s.start)
-    joins = [s for _, s, _ in cues(doc, "conj")]
+    places = spans_in(span, "places")
+    joins = [s for _, s, _ in cues_in(span, "conj")]
     return any(b.start - a.end <= MAX_GAP and any(a.end <= j < b.start for j in joins)
-               for a, b in zip(spans, spans[1:]))
+               for a, b in zip(places, places[1:]))
 
 
 def place_context(docs: Sequence[Doc]) -> tuple[str, ...]:
