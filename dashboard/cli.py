@@ -90,31 +90,38 @@ def _filters(city: list[str] | None, region: list[str] | None, type_: list[str] 
 
 
 def _plain(value: Any) -> Any:
-    """JSON-able: ISO dates, None for missing values, plain ints and floats."""
+    """JSON-able: ISO dates, None for missing values, plain ints and floats.
+
+    >>> _plain({"d": datetime(2022, 1, 5), "n": float("nan"), "xs": (1, "a")})
+    {'d': '2022-01-05', 'n': None, 'xs': [1, 'a']}
+    """
     if isinstance(value, dict):
         return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
+    if value is None or isinstance(value, (str, bool)):
+        return value
+    if _missing(value):
+        return None
     if isinstance(value, datetime):
         return value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat()
     if isinstance(value, date):
         return value.isoformat()
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
     if hasattr(value, "item"):
         return _plain(value.item())
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    if value is None or isinstance(value, (str, int, float, bool)):
+    if isinstance(value, (int, float)):
         return value
-    try:
-        import pandas as pd
-
-        if pd.isna(value):
-            return None
-    except (TypeError, ValueError):
-        pass
     return str(value)
+
+
+def _missing(value: Any) -> bool:
+    if isinstance(value, float):
+        return math.isnan(value)
+    pandas = sys.modules.get("pandas")
+    try:
+        return pandas is not None and bool(pandas.isna(value))
+    except (TypeError, ValueError):
+        return False
 
 
 def _print_json(obj: Any) -> None:

@@ -262,3 +262,20 @@ def test_ingest_shows_progress_on_a_terminal(tmp_path: Path) -> None:
     text = output.decode("utf-8", "replace")
     assert re.search(r"1 articles, \d+ events, 0 errors", text)
     assert "1 added" in text
+
+
+def reject_constant(name: str) -> None:
+    raise AssertionError(f"{name} is not JSON")
+
+
+def test_events_json_uses_null_for_missing_values(db: Path, tmp_path: Path) -> None:
+    with Store(db) as store:
+        store.add([(Article(article_id="a3", text="Undated.", language="en"),
+                    [Event(article_id="a3", event_date=None, event_type="Protests",
+                           sub_event_type="Peaceful protest", kind="incident",
+                           place=Place("Somewhere", None, None), evidence="Undated.")])])
+    code, out, _ = run("events", "--db", db, "--json", "--search", "Undated")
+    assert code == 0
+    (row,) = json.loads(out, parse_constant=reject_constant)
+    assert (row["event_date"], row["latitude"], row["injuries"], row["published"]) == (
+        None, None, None, None)
