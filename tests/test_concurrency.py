@@ -35,7 +35,7 @@ def counts(db: Path) -> tuple[int, int, int]:
 
 @pytest.fixture
 def corpus(tmp_path: Path) -> tuple[Path, Path]:
-    write_corpus(tmp_path / "a", range(0, 30))
+    write_corpus(tmp_path / "a", range(30))
     write_corpus(tmp_path / "b", range(15, 45))
     return tmp_path / "a", tmp_path / "b"
 
@@ -50,7 +50,12 @@ def test_overlapping_ingests_at_the_same_time(tmp_path: Path, corpus: tuple[Path
 
     shared = tmp_path / "shared.duckdb"
     first, second = ingest(a, "--db", shared), ingest(b, "--db", shared)
+    seen = []
+    while first.poll() is None or second.poll() is None:
+        seen.append(counts(shared))
     for process in (first, second):
         _, err = process.communicate(timeout=600)
         assert process.returncode == 0, err
     assert counts(shared) == (expected_articles, expected_events, expected_events)
+    assert seen == sorted(seen), "a reader saw rows disappear"
+    assert all(n_events == unique for _, n_events, unique in seen)
