@@ -267,7 +267,9 @@ def export(out: Annotated[Path, typer.Option("--out", help="File to write.")],
         data = query.export_csv(df) if format is Format.csv else query.export_geojson(df)
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_bytes(data)
-        manifest = query.manifest(f, len(df), store.versions())
+        manifest = query.manifest(
+            f, len(df), store.versions(), fmt=format.value,
+            rows_without_coordinates=query.rows_without_coordinates(df) if format is Format.geojson else 0)
         Path(f"{out}.manifest.json").write_text(
             json.dumps(_plain(manifest), sort_keys=True, ensure_ascii=False, indent=2) + "\n",
             encoding="utf-8")
