@@ -212,7 +212,7 @@ def events(db: Db = None, city: City = None, region: Region = None, type: Type =
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title=f"{len(df)} events")
+    table = Table(title=f"{len(df)} events", expand=True)
     table.add_column("date", no_wrap=True)
     table.add_column("event", ratio=2)
     table.add_column("place", ratio=2, min_width=10)
