@@ -252,7 +252,7 @@ def events_frame(events: Sequence[Event]) -> pd.DataFrame:
 
 def gold_frame(gold: Sequence[GoldRow]) -> pd.DataFrame:
     """Gold incident and tally rows as an events table, one row per gold_id."""
-    rows = []
+    rows: list[dict[str, Any]] = []
     seen: set[str] = set()
     for g in gold:
         if g.kind not in ("incident", "tally") or g.gold_id in seen:
@@ -345,12 +345,11 @@ class EvaluationReport:
     def render(self) -> str:
         d = self.as_dict()
         o = d["overall"]
+        inc, tal = o["incidents"], o["tallies"]
         lines = [
-            f"incidents  P {o['incidents']['precision']:.2f}  R {o['incidents']['recall']:.2f}  "
-            f"F1 {o['incidents']['f1']:.2f}  (tp {o['incidents']['tp']}, fp {o['incidents']['fp']}, "
-            f"fn {o['incidents']['fn']})",
-            f"tallies    P {o['tallies']['precision']:.2f}  R {o['tallies']['recall']:.2f}  "
-            f"F1 {o['tallies']['f1']:.2f}",
+            (f"incidents  P {inc['precision']:.2f}  R {inc['recall']:.2f}  F1 {inc['f1']:.2f}  "
+             f"(tp {inc['tp']}, fp {inc['fp']}, fn {inc['fn']})"),
+            f"tallies    P {tal['precision']:.2f}  R {tal['recall']:.2f}  F1 {tal['f1']:.2f}",
             f"event type accuracy {o['type_accuracy']}   count accuracy {o['count_accuracy']}",
             "totals expected " + _fmt(self.totals_expected) + "   predicted " + _fmt(self.totals_predicted),
         ]
@@ -368,7 +367,7 @@ class EvaluationReport:
                          f"(tp {i['tp']} fp {i['fp']} fn {i['fn']}); totals expected "
                          f"{_fmt(r['totals']['expected'])} predicted {_fmt(r['totals']['predicted'])}")
             for key in ("missed", "extra", "type_errors", "count_errors"):
-                lines += [f"    {key[:-1] if key.endswith('s') else key}: {x}" for x in r[key]]
+                lines += [f"    {key.removesuffix('s')}: {x}" for x in r[key]]
         lines += [f"not scored (no gold rows): {name}" for name in self.unscored]
         return "\n".join(lines)
 

@@ -65,7 +65,7 @@ def test_counts(lang: str, text: str, expected: list[tuple[str, int, str]]) -> N
 
 def test_count_keeps_the_words_it_came_from() -> None:
     doc = build_pipeline("de")("Zudem habe es mehr als 3000 Festnahmen gegeben.")
-    [(measure, count, _)] = sentence_counts(doc[:])
+    [(_, count, _)] = sentence_counts(doc[:])
     assert count.text == "mehr als 3000 Festnahmen"
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from geopy.distance import geodesic
 
-from dashboard.evaluate import evaluate, read_gold, type_ok
+from dashboard.evaluate import GoldRow, evaluate, read_gold, type_ok
 from dashboard.extract import extract_events
 from dashboard.ingest import read_articles
 from dashboard.types import Article, Event
@@ -39,17 +39,19 @@ def test_every_gold_event_is_found(article: Article, events: list[Event], gold_i
     assert not [t for t in row["type_errors"] if t.startswith(gold_id + ":")]
 
 
-def test_incidents_placed_dated_and_typed(events: list[Event]) -> None:
-    for g in (g for g in read_gold(GOLD) if g.kind == "incident"):
-        def fits(e: Event) -> bool:
-            if e.kind != "incident" or not type_ok(g, e) or e.event_date is None:
-                return False
-            if not (g.earliest <= e.event_date <= g.latest):
-                return False
-            if g.country_level:
-                return e.place.kind == "country"
-            return geodesic((g.latitude, g.longitude), (e.place.latitude, e.place.longitude)).km <= g.max_km
-        assert any(fits(e) for e in events), g.gold_id
+def fits(g: GoldRow, e: Event) -> bool:
+    if e.kind != "incident" or not type_ok(g, e) or e.event_date is None:
+        return False
+    if not (g.earliest <= e.event_date <= g.latest):
+        return False
+    if g.country_level:
+        return e.place.kind == "country"
+    return geodesic((g.latitude, g.longitude), (e.place.latitude, e.place.longitude)).km <= g.max_km
+
+
+@pytest.mark.parametrize("gold", [g for g in read_gold(GOLD) if g.kind == "incident"], ids=lambda g: g.gold_id)
+def test_incidents_placed_dated_and_typed(events: list[Event], gold: GoldRow) -> None:
+    assert any(fits(gold, e) for e in events)
 
 
 def test_one_tally_with_the_ministry_figures(events: list[Event]) -> None:

@@ -88,7 +88,7 @@ def chunk_doc(nlp: Language, sentences: list[Sentence]) -> Doc:
         offset += len(s.text) + 1
     if len(doc):
         flags = numpy.where(numpy.isin(doc.to_array(IDX), starts), 1, -1)
-        doc.from_array([SENT_START], flags.astype(numpy.uint64))
+        doc.from_array([SENT_START], flags.astype(numpy.uint64))  # type: ignore[arg-type]
     doc.user_data[TEXT] = text
     return doc
 

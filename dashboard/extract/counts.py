@@ -16,13 +16,12 @@ from dataclasses import dataclass
 from functools import cache
 
 import numpy
-
 from spacy.language import Language
-from spacy.strings import hash_string
-from spacy.tokens import Doc, Span, SpanGroup
+from spacy.strings import hash_string  # type: ignore[attr-defined]
+from spacy.tokens import Doc, Span
 from text_to_num import text2num
 
-from dashboard.extract.cues import cues, doc_text
+from dashboard.extract.cues import cues, doc_text, publish, spans_of
 from dashboard.extract.lexicon import Lexicon, load_lexicon
 from dashboard.types import Count, Measure, Qualifier
 
@@ -130,9 +129,9 @@ def find_numbers(doc: Doc, lexicon: Lexicon, blocked: set[int],
             i += 1
             continue
         if i in vague:
-            end, value = vague[i]
-            out.append(NumberSpan(i, end, value, True))
-            i = end
+            vague_end, vague_value = vague[i]
+            out.append(NumberSpan(i, vague_end, vague_value, True))
+            i = vague_end
             continue
         text = doc[i].text
         if text.endswith(".") and text[:-1].isdigit() and (i + 1 == len(doc) or doc[i + 1].is_sent_start):
@@ -211,7 +210,7 @@ class CountTagger:
         self.number_words = number_hashes(lexicon)
 
     def __call__(self, doc: Doc) -> Doc:
-        blocked = {i for s in doc.spans.get("dates", ()) for i in range(s.start, s.end)}
+        blocked = {i for s in spans_of(doc, "dates") for i in range(s.start, s.end)}
         numbers = find_numbers(doc, self.lexicon, blocked, self.number_words)
         nouns = cues(doc, "noun")
         persons = cues(doc, "person")
@@ -254,7 +253,7 @@ class CountTagger:
             span._.count = Count(num.value, _as_qualifier(qualifier), span.text)
             span._.group = group
             spans.append(span)
-        doc.spans["counts"] = SpanGroup(doc, name="counts", spans=spans)
+        publish(doc, "counts", spans)
         return doc
 
     @staticmethod
@@ -276,6 +275,6 @@ def sentence_counts(sent: Span) -> list[tuple[Measure, Count, str]]:
     """(measure, Count, group) for every count inside one sentence."""
     return [
         (s.label_, s._.count, s._.group)  # type: ignore[misc]
-        for s in sent.doc.spans.get("counts", ())
+        for s in spans_of(sent.doc, "counts")
         if sent.start <= s.start < sent.end
     ]

@@ -17,7 +17,6 @@ import numpy
 import spacy_lookups_data
 import srsly
 from spacy.attrs import LEMMA, NORM, ORTH
-
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span, SpanGroup
@@ -145,7 +144,7 @@ class LookupLemmatizer:
         if len(doc):
             known = self.known
             rows = [known.get(o) or self._entry(o) for o in doc.to_array(ORTH).tolist()]
-            doc.from_array([LEMMA, NORM], numpy.array(rows, dtype=numpy.uint64))
+            doc.from_array([LEMMA, NORM], numpy.array(rows, dtype=numpy.uint64))  # type: ignore[arg-type]
         return doc
 
 
@@ -206,7 +205,7 @@ class CueTagger:
             group, label = name.split(":", 1)
             index[group].append((label, start, end))
             spans.append(Span(doc, start, end, label=name))
-        doc.spans["cues"] = SpanGroup(doc, name="cues", spans=spans)
+        publish(doc, "cues", spans)
         doc.user_data[INDEX] = {g: sorted(v, key=lambda c: (c[1], c[2], c[0]))
                                 for g, v in index.items()}
         return doc
@@ -226,3 +225,16 @@ def cues(doc: Doc, group: str) -> list[tuple[str, int, int]]:
 def cues_in(span: Span, group: str) -> list[tuple[str, int, int]]:
     """The cues of one group that start inside ``span`` (a sentence of a longer doc)."""
     return [c for c in cues(span.doc, group) if span.start <= c[1] < span.end]
+
+
+def publish(doc: Doc, name: str, spans: list[Span]) -> None:
+    """Write ``spans`` as ``doc.spans[name]``, and keep the Span objects themselves in
+    Doc.user_data so later readers do not rebuild them from the SpanGroup."""
+    doc.spans[name] = SpanGroup(doc, name=name, spans=spans)
+    doc.user_data[f"protestmap_{name}"] = spans
+
+
+def spans_of(doc: Doc, name: str) -> list[Span]:
+    """The spans a component published under ``name`` (or ``doc.spans[name]``)."""
+    kept = doc.user_data.get(f"protestmap_{name}")
+    return kept if kept is not None else list(doc.spans.get(name, ()))

@@ -9,13 +9,14 @@ published date. A year before the published year marks history.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from spacy.language import Language
-from spacy.tokens import Doc, Span, SpanGroup
+from spacy.tokens import Doc, Span
 
-from dashboard.extract.cues import cues, doc_text
+from dashboard.extract.cues import cues, doc_text, publish, spans_of
 from dashboard.extract.lexicon import DateWords, Lexicon, load_lexicon
 
 WRAP_DAYS = 60
@@ -38,7 +39,7 @@ class DateRef:
     note: str = ""
 
 
-def _alts(words: object) -> str:
+def _alts(words: Iterable[object]) -> str:
     return "|".join(sorted((re.escape(str(w)) for w in words), key=len, reverse=True))
 
 
@@ -93,7 +94,7 @@ class DateTagger:
         for sp in found:
             if not kept or sp.start >= kept[-1].end:
                 kept.append(sp)
-        doc.spans["dates"] = SpanGroup(doc, name="dates", spans=kept)
+        publish(doc, "dates", kept)
         return doc
 
 
@@ -188,6 +189,6 @@ def sentence_dates(sent: Span, published: date | None, words: DateWords,
     """Resolved dates of the date spans inside one sentence, in text order."""
     return [
         resolve_date(s.label_, s.text, published, words, year_hint)
-        for s in sent.doc.spans.get("dates", ())
+        for s in spans_of(sent.doc, "dates")
         if sent.start <= s.start < sent.end
     ]

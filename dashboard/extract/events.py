@@ -11,11 +11,12 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
+from itertools import pairwise
 
 from spacy.tokens import Doc, Span
 
 from dashboard.extract.counts import sentence_counts
-from dashboard.extract.cues import cues_in
+from dashboard.extract.cues import cues_in, spans_of
 from dashboard.extract.dates import DateRef, sentence_dates
 from dashboard.extract.lexicon import Lexicon
 from dashboard.extract.places import (
@@ -27,7 +28,7 @@ from dashboard.extract.places import (
 )
 from dashboard.extract.prefilter import Sentence
 from dashboard.extract.triggers import classify, trigger_classes
-from dashboard.types import MEASURES, Article, Count, Event, Place
+from dashboard.types import MEASURES, Article, Count, Event, Measure, Place
 
 SPECIFIC_KINDS = ("landmark", "city")
 CLOCK = re.compile(r"^\d{1,2}[:.]\d{2}\b")
@@ -51,7 +52,7 @@ class Facts:
     classes: frozenset[str]
     places: list[Place]
     dates: list[DateRef]
-    counts: list[tuple[str, Count, str]]
+    counts: list[tuple[Measure, Count, str]]
     authority: str
     attributed: bool
     actors: list[str]
@@ -89,7 +90,7 @@ def read_facts(sentence: Sentence, span: Span, lexicon: Lexicon, published: date
 
 def spans_in(span: Span, group: str) -> list[Span]:
     """The spans of ``doc.spans[group]`` that start inside ``span``, in text order."""
-    return sorted((s for s in span.doc.spans.get(group, ()) if span.start <= s.start < span.end),
+    return sorted((s for s in spans_of(span.doc, group) if span.start <= s.start < span.end),
                   key=lambda s: s.start)
 
 
@@ -101,12 +102,12 @@ def coordinated_places(span: Span) -> bool:
     places = spans_in(span, "places")
     joins = [s for _, s, _ in cues_in(span, "conj")]
     return any(b.start - a.end <= MAX_GAP and any(a.end <= j < b.start for j in joins)
-               for a, b in zip(places, places[1:]))
+               for a, b in pairwise(places))
 
 
 def place_context(docs: Sequence[Doc]) -> tuple[str, ...]:
     """Every place surface form of the article, for the gazetteer's context."""
-    return tuple(sorted({s.label_ for d in docs for s in d.spans.get("places", ())}))
+    return tuple(sorted({s.label_ for d in docs for s in spans_of(d, "places")}))
 
 
 def home_cities(places: Sequence[Place]) -> list[Place]:
@@ -145,7 +146,7 @@ class Coder:
     events: list[Event] = field(default_factory=list)
     tallies: list[Event] = field(default_factory=list)
     para: Paragraph = field(default_factory=Paragraph)
-    date: DateRef | None = None
+    last_date: DateRef | None = None
 
     def add(self, f: Facts) -> None:
         s = f.sentence
@@ -154,7 +155,7 @@ class Coder:
         if f.boilerplate:
             return
         if f.live_entry:
-            self.date = None
+            self.last_date = None
         anchor = self.para.place or self.city
         own = most_specific(f.places, anchor)
         if own is not None and own.kind == "region" and anchor is not None and anchor.admin1 == own.admin1:
@@ -170,7 +171,7 @@ class Coder:
         if own is not None and own.kind in SPECIFIC_KINDS:
             self.para.place = own
         if current and not s.heading:
-            self.date = current[0]
+            self.last_date = current[0]
         if self._counts_only(f, own, current):
             return
         if s.heading and s.index > 0:
@@ -205,7 +206,7 @@ class Coder:
         return f.classes <= CASUALTY and not specific
 
     def _date(self, current: list[DateRef], heading: bool) -> tuple[date | None, int, str]:
-        ref = current[0] if current else (None if heading else self.date)
+        ref = current[0] if current else (None if heading else self.last_date)
         if ref is not None:
             return ref.date, ref.precision, ""
         if self.article.published is not None:
@@ -222,7 +223,7 @@ class Coder:
             sentence_index=f.sentence.index, **fields,  # type: ignore[arg-type]
         )
 
-    def _tally(self, f: Facts, scope: Place, counts: list[tuple[str, Count, str]],
+    def _tally(self, f: Facts, scope: Place, counts: Sequence[tuple[str, Count, str]],
                current: list[DateRef], authority: str) -> None:
         tally = self.para.tallies.get(scope.name)
         if tally is None:

@@ -7,7 +7,7 @@
                            lowercased -> Token.norm_ (array-based)              (cues.py)
 - ``protestmap_cues``      lexicon phrases -> doc.spans["cues"]                   (cues.py)
 - ``protestmap_triggers``  cues + German compounds -> doc.spans["triggers"]       (triggers.py)
-- ``protestmap_dates``     Matcher rules -> doc.spans["dates"]                    (dates.py)
+- ``protestmap_dates``     one lexicon-built regex -> doc.spans["dates"]          (dates.py)
 - ``protestmap_counts``    numbers + nouns + cues -> doc.spans["counts"]          (counts.py)
 - ``protestmap_places``    gazetteer surface forms -> doc.spans["places"]         (places.py)
 

@@ -15,9 +15,9 @@ from typing import Any, Protocol
 from geopy.distance import geodesic
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
-from spacy.tokens import Doc, SpanGroup
+from spacy.tokens import Doc, Span
 
-from dashboard.extract.cues import cues
+from dashboard.extract.cues import cues, publish
 from dashboard.types import Place
 
 HOME = "KZ"
@@ -62,11 +62,11 @@ class PlaceTagger:
         spans = self.matcher(doc, as_spans=True)
         spans.sort(key=lambda s: (s.start, -(s.end - s.start)))
         names = {i for _, s, e in cues(doc, "name") for i in range(s, e)}
-        kept = []
+        kept: list[Span] = []
         for sp in spans:
             if sp.start not in names and (not kept or sp.start >= kept[-1].end):
                 kept.append(sp)
-        doc.spans["places"] = SpanGroup(doc, name="places", spans=kept)
+        publish(doc, "places", kept)
         return doc
 
 

@@ -11,9 +11,9 @@ import re
 from dataclasses import dataclass
 
 from spacy.language import Language
-from spacy.tokens import Doc, Span, SpanGroup
+from spacy.tokens import Doc, Span
 
-from dashboard.extract.cues import cues, doc_text
+from dashboard.extract.cues import cues, doc_text, publish, spans_of
 from dashboard.extract.lexicon import Lexicon, load_lexicon
 
 INFLECTION = "|e|en|n|s|es|er|ern"
@@ -94,7 +94,7 @@ class TriggerTagger:
                 m = self.compounds.search(token.norm_)
                 if m and m.lastgroup:
                     spans.append(Span(doc, token.i, token.i + 1, label=m.lastgroup.rsplit("_", 1)[0]))
-        doc.spans["triggers"] = SpanGroup(doc, name="triggers", spans=sorted(spans))
+        publish(doc, "triggers", sorted(spans))
         return doc
 
 
@@ -108,4 +108,4 @@ def trigger_classes(doc: Doc | Span) -> frozenset[str]:
     """The trigger classes present in a doc or sentence."""
     d = doc.doc if isinstance(doc, Span) else doc
     lo, hi = (doc.start, doc.end) if isinstance(doc, Span) else (0, len(d))
-    return frozenset(s.label_ for s in d.spans.get("triggers", ()) if lo <= s.start < hi)
+    return frozenset(s.label_ for s in spans_of(d, "triggers") if lo <= s.start < hi)
