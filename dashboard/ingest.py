@@ -318,6 +318,9 @@ def _csv_rows(path: Path) -> Iterator[tuple[str, dict[str, Any] | BadInput]]:
     with path.open(newline="", encoding="utf-8-sig") as f:
         reader = csv.DictReader(f)
         try:
+            if not {"text", "path"} & set(reader.fieldnames or ()):
+                yield str(path), BadInput(f"{path}: not a manifest (no 'text' or 'path' column)")
+                return
             for row in reader:
                 yield f"{path}:{reader.line_num}", row
         except (csv.Error, UnicodeDecodeError) as exc:

@@ -206,6 +206,13 @@ def test_csv_manifest_with_multiline_text(tmp_path: Path) -> None:
     assert str(items[2]).startswith(f"{manifest}:5: row has neither")
 
 
+def test_csv_without_text_or_path_column_is_one_error(tmp_path: Path) -> None:
+    table = tmp_path / "gold.csv"
+    table.write_text("article,location\na.txt,Almaty\nb.txt,Aktau\n")
+    assert [str(e) for e in read(table)] == [
+        f"{table}: not a manifest (no 'text' or 'path' column)"]
+
+
 def test_oversized_manifest_row_is_refused_and_the_next_row_read(tmp_path: Path) -> None:
     manifest = tmp_path / "m.jsonl"
     with manifest.open("w") as f:
