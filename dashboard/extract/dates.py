@@ -45,10 +45,10 @@ def _alts(words: Iterable[object]) -> str:
 
 def date_rules(words: DateWords) -> re.Pattern[str]:
     """One regex with a named group per date label (dm, md, my, numeric, weekday, year),
-    built from the lexicon's month, weekday and day-part words; case-insensitive.
+    built from the lexicon's month, weekday and day-part words; run it on lowercased text.
 
     >>> from dashboard.extract.lexicon import load_lexicon
-    >>> date_rules(load_lexicon("de").dates).search("am 5. Januar 2022").lastgroup
+    >>> date_rules(load_lexicon("de").dates).search("am 5. januar 2022").lastgroup
     'dm'
     """
     month = f"(?:{_alts(words.months)})"
@@ -63,7 +63,7 @@ def date_rules(words: DateWords) -> re.Pattern[str]:
         "year": year,
     }
     body = "|".join(f"(?P<{label}>{rule})" for label, rule in rules.items())
-    return re.compile(rf"(?<![\w.])(?:{body})(?!\w)", re.IGNORECASE)
+    return re.compile(rf"(?<![\w.])(?:{body})(?!\w)")
 
 
 class DateTagger:
@@ -80,7 +80,7 @@ class DateTagger:
 
     def __call__(self, doc: Doc) -> Doc:
         found = []
-        for m in self.rules.finditer(doc_text(doc)):
+        for m in self.rules.finditer(doc_text(doc).lower()):
             span = doc.char_span(m.start(), m.end(), label=m.lastgroup or "", alignment_mode="expand")
             if span is not None:
                 found.append(span)

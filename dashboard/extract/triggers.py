@@ -94,7 +94,7 @@ class TriggerTagger:
                 m = self.compounds.search(token.norm_)
                 if m and m.lastgroup:
                     spans.append(Span(doc, token.i, token.i + 1, label=m.lastgroup.rsplit("_", 1)[0]))
-        publish(doc, "triggers", sorted(spans))
+        publish(doc, "triggers", sorted(spans, key=lambda s: (s.start, s.end)))
         return doc
 
 
