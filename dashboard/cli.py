@@ -36,17 +36,17 @@ app = typer.Typer(
 )
 
 Db = Annotated[Path | None, typer.Option(
-    "--db", help="DuckDB file (default: $PROTESTMAP_DB, else data/events.duckdb).",
+    "--db", metavar="DB", help="DuckDB file (default: $PROTESTMAP_DB, else data/events.duckdb).",
     show_default=False)]
 Json = Annotated[bool, typer.Option("--json", help="Print one JSON document (sorted keys, ISO dates).")]
-City = Annotated[list[str] | None, typer.Option("--city", help="Only events in this city (repeatable).")]
-Region = Annotated[list[str] | None, typer.Option("--region", help="Only events in this region, admin1 (repeatable).")]
-Type = Annotated[list[str] | None, typer.Option("--type", help="Only this ACLED event type (repeatable).")]
-Since = Annotated[datetime | None, typer.Option("--since", formats=["%Y-%m-%d"], help="Only events on or after this date.")]
-Until = Annotated[datetime | None, typer.Option("--until", formats=["%Y-%m-%d"], help="Only events on or before this date.")]
-Source = Annotated[list[str] | None, typer.Option("--source", help="Only events from this source (repeatable).")]
-Lang = Annotated[list[str] | None, typer.Option("--language", help="Only articles in this language: de, en, ru (repeatable).")]
-Search = Annotated[str, typer.Option("--search", help="Only events whose evidence or place contains this text.")]
+City = Annotated[list[str] | None, typer.Option("--city", metavar="CITY", help="Only events in this city (repeatable).")]
+Region = Annotated[list[str] | None, typer.Option("--region", metavar="REGION", help="Only events in this region, admin1 (repeatable).")]
+Type = Annotated[list[str] | None, typer.Option("--type", metavar="TYPE", help="Only this ACLED event type (repeatable).")]
+Since = Annotated[datetime | None, typer.Option("--since", formats=["%Y-%m-%d"], metavar="YYYY-MM-DD", help="Only events on or after this date.")]
+Until = Annotated[datetime | None, typer.Option("--until", formats=["%Y-%m-%d"], metavar="YYYY-MM-DD", help="Only events on or before this date.")]
+Source = Annotated[list[str] | None, typer.Option("--source", metavar="SOURCE", help="Only events from this source (repeatable).")]
+Lang = Annotated[list[str] | None, typer.Option("--language", metavar="LANG", help="Only articles in this language: de, en, ru (repeatable).")]
+Search = Annotated[str, typer.Option("--search", metavar="TEXT", help="Only events whose evidence or place contains this text.")]
 
 
 class Format(str, Enum):
@@ -133,7 +133,7 @@ def ingest(
     paths: Annotated[list[Path], typer.Argument(help="Files (.txt .md .html .jsonl .csv) or folders.")],
     db: Db = None,
     published: Annotated[str | None, typer.Option(
-        "--published", help="Publication date (YYYY-MM-DD) for articles that state none.")] = None,
+        "--published", metavar="YYYY-MM-DD", help="Publication date (YYYY-MM-DD) for articles that state none.")] = None,
     source: Annotated[str | None, typer.Option(
         "--source", help="Source name for articles that state none.")] = None,
     language: Annotated[str | None, typer.Option(
