@@ -24,6 +24,7 @@ from dashboard.extract.places import (
     foreign_locality,
     home_country,
     most_specific,
+    near,
     resolve_place,
 )
 from dashboard.extract.prefilter import Sentence
@@ -41,6 +42,9 @@ LOCAL_AUTHORITIES = frozenset({"police", "city administration"})
 BACKGROUND = frozenset({"kill", "arrest", "protest", "riot", "peaceful"})
 """Trigger classes a tally sentence may hold ("killed in the unrest")."""
 CASUALTY = frozenset({"kill", "arrest", "peaceful"})
+GENERIC = frozenset({"protest", "riot", "kill", "peaceful", "troops"})
+"""Trigger classes too common to show that two sentences tell the same event."""
+RETOLD_KM = 10.0
 """Trigger classes that report the toll of an event rather than the event itself."""
 
 
@@ -147,6 +151,7 @@ class Coder:
     tallies: list[Event] = field(default_factory=list)
     para: Paragraph = field(default_factory=Paragraph)
     last_date: DateRef | None = None
+    classes: dict[int, frozenset[str]] = field(default_factory=dict)
 
     def add(self, f: Facts) -> None:
         s = f.sentence
@@ -287,6 +292,7 @@ class Coder:
         _add_counts(event, f.counts)
         self.para.incident = event
         self.events.append(event)
+        self.classes[id(event)] = f.classes
 
 
 def _add_counts(event: Event, counts: Sequence[tuple[str, Count, str]]) -> None:
@@ -310,9 +316,12 @@ def _join(into: Event, other: Event) -> None:
     into.time_precision = min(into.time_precision, other.time_precision)
 
 
-def dedupe_incidents(events: list[Event]) -> list[Event]:
-    """One event per (type, sub-type, place, date); a headline's event joins a body
-    event of the same type and place whatever its date (the body states it)."""
+def dedupe_incidents(events: list[Event], classes: dict[int, frozenset[str]] | None = None) -> list[Event]:
+    """One event per (type, sub-type, place, date). A headline's event joins a body
+    event of the same type whatever its date (the body states it) when both are at
+    the same place, or within 10 km and told with a common specific trigger
+    ("torch ... seize" in the headline, "set on fire" in the body)."""
+    classes = classes or {}
     kept: dict[tuple[object, ...], Event] = {}
     for e in events:
         key = (e.event_type, e.sub_event_type, e.place.name, e.place.kind, e.event_date)
@@ -321,15 +330,22 @@ def dedupe_incidents(events: list[Event]) -> list[Event]:
         else:
             kept[key] = e
     out = list(kept.values())
-    headlines = [e for e in out if e.sentence_index == 0]
-    for h in headlines:
+    for h in [e for e in out if e.sentence_index == 0]:
         body = next((e for e in out if e is not h and e.sentence_index > 0
-                     and (e.event_type, e.sub_event_type, e.place.name)
-                     == (h.event_type, h.sub_event_type, h.place.name)), None)
+                     and _retold(h, e, classes)), None)
         if body is not None:
             _join(body, h)
             out.remove(h)
     return out
+
+
+def _retold(headline: Event, body: Event, classes: dict[int, frozenset[str]]) -> bool:
+    if (headline.event_type, headline.sub_event_type) != (body.event_type, body.sub_event_type):
+        return False
+    if headline.place.name == body.place.name:
+        return True
+    common = classes.get(id(headline), frozenset()) & classes.get(id(body), frozenset())
+    return bool(common - GENERIC) and near(headline.place, body.place, RETOLD_KM)
 
 
 def _compatible(a: Event, b: Event) -> bool:
@@ -378,4 +394,4 @@ def code_article(article: Article, facts: Sequence[Facts]) -> list[Event]:
     coder = Coder(article, about_home, article_city(facts))
     for f in facts:
         coder.add(f)
-    return dedupe_incidents(coder.events) + merge_tallies(coder.tallies)
+    return dedupe_incidents(coder.events, coder.classes) + merge_tallies(coder.tallies)

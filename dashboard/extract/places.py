@@ -136,12 +136,13 @@ def most_specific(places: Sequence[Place], anchor: Place | None = None) -> Place
     """
     home = [p for p in places if p.country == HOME and p.kind in RANK]
     cities = [p for p in home if p.kind == "city"] or ([anchor] if anchor is not None else [])
-    home = [p for p in home if p.kind != "landmark" or any(_near(p, c) for c in cities)
+    home = [p for p in home if p.kind != "landmark" or any(near(p, c) for c in cities)
             or (not cities and " " in p.matched)]
     return min(home, key=lambda p: RANK[p.kind], default=None)
 
 
-def _near(a: Place, b: Place) -> bool:
-    if None in (a.latitude, a.longitude, b.latitude, b.longitude):
+def near(a: Place, b: Place, km: float = LANDMARK_KM) -> bool:
+    """Whether two places with coordinates lie within ``km`` of each other."""
+    if a.latitude is None or a.longitude is None or b.latitude is None or b.longitude is None:
         return False
-    return geodesic((a.latitude, a.longitude), (b.latitude, b.longitude)).km <= LANDMARK_KM
+    return geodesic((a.latitude, a.longitude), (b.latitude, b.longitude)).km <= km

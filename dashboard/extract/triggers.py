@@ -74,7 +74,7 @@ def compound_regex(lexicon: Lexicon) -> re.Pattern[str] | None:
 
 class TriggerTagger:
     """Reads doc.spans["cues"] ("trigger:*", "peaceful:*", "negation:*": "ohne Festnahmen"
-    is no arrest) and Token.norm_ (compounds);
+    is no arrest; "actor:*": "riot police" is no riot) and Token.norm_ (compounds);
     writes doc.spans["triggers"], labelled with the trigger class."""
 
     def __init__(self, lexicon: Lexicon) -> None:
@@ -84,7 +84,9 @@ class TriggerTagger:
 
     def __call__(self, doc: Doc) -> Doc:
         negated = {e for _, _, e in cues(doc, "negation")}
-        spans = [Span(doc, s, e, label=label) for label, s, e in cues(doc, "trigger") if s not in negated]
+        names = [(s, e) for _, s, e in cues(doc, "actor")]
+        spans = [Span(doc, s, e, label=label) for label, s, e in cues(doc, "trigger")
+                 if s not in negated and not any(a <= s and e <= b and b - a > e - s for a, b in names)]
         spans += [Span(doc, s, e, label="peaceful") for _, s, e in cues(doc, "peaceful")]
         if self.compounds is not None and self.compounds_anywhere.search(doc_text(doc).lower()):
             covered = {i for sp in spans for i in range(sp.start, sp.end)} | negated
