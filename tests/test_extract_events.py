@@ -36,7 +36,7 @@ def brief(e: Event) -> tuple[str, str, str, str]:
         ("en", "Of those, 103 people died in Almaty, the Interior Ministry said.",
          [("tally", "Almaty", "Interior Ministry", "all")]),
         ("en", "Protesters set fire to the akimat in Almaty, and 12 officers were killed, police said.",
-         [("incident", "Almaty", "", "")]),
+         [("incident", "Almaty City Akimat", "", "")]),
         ("de", "Demonstranten stürmten in Almaty die Stadtverwaltung. Dabei wurden 27 Menschen verletzt.",
          [("incident", "Almaty City Akimat", "", "")]),
     ],

@@ -40,12 +40,14 @@ def default_gazetteer() -> Gazetteer:
 
 
 def usable_form(form: str) -> bool:
-    """A surface form worth tagging: capitalised (or a non-Latin script) and 3+ letters.
+    """A surface form worth tagging: a capitalised name of 3+ letters, or a lowercase
+    one of 5+ ("airport", "акимат": the gazetteer's generic landmarks, which count only
+    near the city at hand), never a short lowercase word ("mir" is a pronoun).
 
-    >>> usable_form("Almaty"), usable_form("mir"), usable_form("Ak")
-    (True, False, False)
+    >>> usable_form("Almaty"), usable_form("airport"), usable_form("mir"), usable_form("Ak")
+    (True, True, False, False)
     """
-    return len(form) >= 3 and form[0].isupper()
+    return len(form) >= 3 and (form[0].isupper() or len(form) >= 5)
 
 
 class PlaceTagger:
