@@ -190,18 +190,16 @@ class Store:
 
         Articles already in the database (by ``article_id``) and their events are skipped.
         """
-        unique = list({a.article_id: (a, evs) for a, evs in reversed(batch)}.values())[::-1]
+        first: dict[str, tuple[Article, list[Event]]] = {}
+        for article, events in batch:
+            first.setdefault(article.article_id, (article, events))
+        unique = list(first.values())
         if not unique:
             return AddResult(0, 0, 0)
-        articles = _articles_table([a for a, _ in unique])
         with self._connect() as con:
             con.execute("BEGIN TRANSACTION")
             try:
-                con.register("incoming", articles)
-                known = {r[0] for r in con.execute(
-                    "SELECT article_id FROM articles WHERE article_id IN "
-                    "(SELECT article_id FROM incoming)").fetchall()}
-                con.unregister("incoming")
+                known = _stored(con, [a.article_id for a, _ in unique])
                 fresh = [(a, evs) for a, evs in unique if a.article_id not in known]
                 events = _events_table(fresh)
                 self._insert(con, "articles", _articles_table([a for a, _ in fresh]))
@@ -229,9 +227,7 @@ class Store:
         if not ids:
             return set()
         with self._connect(read_only=True) as con:
-            rows = con.execute("SELECT article_id FROM articles WHERE article_id IN "
-                               "(SELECT unnest(?::VARCHAR[]))", [list(ids)]).fetchall()
-        return {r[0] for r in rows}
+            return _stored(con, ids)
 
     def add_review(self, event_id: str, field: str, value: str | None, note: str = "") -> None:
         """Record an analyst's correction of one field of one event (applied on read)."""
@@ -288,6 +284,12 @@ class Store:
             "data": f"{n_articles}-{n_reviews}-{digest[:12]}",
             "gazetteer": gazetteer_version(),
         }
+
+
+def _stored(con: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> set[str]:
+    rows = con.execute("SELECT article_id FROM articles WHERE article_id IN "
+                       "(SELECT unnest(?::VARCHAR[]))", [list(ids)]).fetchall()
+    return {r[0] for r in rows}
 
 
 def _schema_version(con: duckdb.DuckDBPyConnection) -> int | None:
