@@ -136,3 +136,14 @@ def test_groups_side_by_side_are_separate_tallies() -> None:
 
 def test_event_abroad_is_not_put_in_kazakhstan() -> None:
     assert events("В Бишкеке прошла акция солидарности с жителями Казахстана.", "ru") == []
+
+
+def test_evening_is_the_evening_of_the_day_just_told() -> None:
+    out = events("Am Mittwochnachmittag zogen in Schymkent rund 2.000 Menschen zur Gebietsverwaltung. "
+                 "Am Abend drang ein Teil der Menge in das Gebäude ein und legte Feuer.")
+    assert {e.event_date for e in out} == {date(2022, 1, 5)}
+
+
+def test_landmark_is_not_passed_on_to_the_next_sentence() -> None:
+    out = events("In Almaty stürmten Demonstranten die Stadtverwaltung. Auch die Präsidentenresidenz brannte.")
+    assert sorted(e.place.name for e in out) == ["Almaty", "Almaty City Akimat"]

@@ -37,6 +37,8 @@ class DateRef:
     precision: int
     history: bool = False
     note: str = ""
+    day_part: bool = False
+    """A part of a day ("am Abend", "overnight"): the evening of a day just told, if any."""
 
 
 def _alts(words: Iterable[object]) -> str:
@@ -171,7 +173,7 @@ def resolve_date(label: str, text: str, published: date | None, words: DateWords
         return DateRef(d, 1)
     offset = int(label.split(":", 1)[1])
     vague = any(part in low for part in words.day_parts)
-    return DateRef(published + timedelta(days=offset), 2 if vague else 1)
+    return DateRef(published + timedelta(days=offset), 2 if vague else 1, day_part=vague)
 
 
 def year_hint(text: str) -> int | None:

@@ -129,6 +129,7 @@ class Paragraph:
 
     number: int = -1
     place: Place | None = None
+    date: DateRef | None = None
     authority: str = ""
     tallies: dict[str, Event] = field(default_factory=dict)
     incident: Event | None = None
@@ -173,10 +174,14 @@ class Coder:
             return
         if f.authority and f.attributed and not (f.authority == "ministry" and self.para.authority):
             self.para.authority = f.authority
-        if own is not None and own.kind in SPECIFIC_KINDS:
+        if own is not None and own.kind == "city":
             self.para.place = own
+        elif own is not None and own.kind == "landmark":
+            self.para.place = next(iter(home_cities(f.places)), self.para.place)
+        if current and current[0].day_part and self.para.date is not None:
+            current = [replace(current[0], date=self.para.date.date, note="part of the day just told")]
         if current and not s.heading:
-            self.last_date = current[0]
+            self.last_date = self.para.date = current[0]
         if self._counts_only(f, own, current):
             return
         if s.heading and s.index > 0:
