@@ -73,7 +73,6 @@ def read_facts(sentence: Sentence, span: Span, lexicon: Lexicon, published: date
     """Collect one parsed sentence's triggers, places, dates, counts and sources."""
     authorities = {label for label, _, _ in cues_in(span, "auth")}
     places = spans_in(span, "places")
-    low = sentence.text.lower()
     return Facts(
         sentence=sentence,
         classes=trigger_classes(span),
@@ -83,7 +82,7 @@ def read_facts(sentence: Sentence, span: Span, lexicon: Lexicon, published: date
         authority=next((a for a in lexicon.authorities if a in authorities), ""),
         attributed=bool(cues_in(span, "attr")),
         actors=[label for label, _, _ in cues_in(span, "actor")],
-        boilerplate=any(marker.lower() in low for marker in lexicon.boilerplate),
+        boilerplate=bool(lexicon.boilerplate_pattern.search(sentence.text)),
         history=bool(cues_in(span, "history")),
         anaphoric=bool(cues_in(span, "anaphora")),
         coordinated=coordinated_places(span),

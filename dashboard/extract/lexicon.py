@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +35,7 @@ class DateWords:
     night_before_weekday: tuple[str, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Lexicon:
     """The language-specific data extraction runs on."""
 
@@ -62,6 +62,11 @@ class Lexicon:
     conjunctions: tuple[str, ...]
     negations: tuple[str, ...]
     not_counts_after: tuple[str, ...]
+
+    @cached_property
+    def boilerplate_pattern(self) -> re.Pattern[str]:
+        """One case-insensitive regex for the boilerplate markers."""
+        return re.compile("|".join(map(re.escape, self.boilerplate)) or "(?!)", re.IGNORECASE)
 
     def phrase_groups(self) -> dict[str, Phrases]:
         """Every phrase table the cue matcher needs, keyed by group name."""

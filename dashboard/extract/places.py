@@ -8,11 +8,11 @@ article as context; anything outside Kazakhstan comes back as kind "foreign".
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from functools import cache, lru_cache
 from typing import Any, Protocol
 
-from geopy.distance import geodesic
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
@@ -24,6 +24,7 @@ HOME = "KZ"
 HOME_NAMES = ("Kazakhstan", "Kasachstan")
 RANK = {"landmark": 0, "city": 1, "region": 2, "country": 3}
 LANDMARK_KM = 60.0
+EARTH_KM = 6371.0
 
 
 class Gazetteer(Protocol):
@@ -144,7 +145,15 @@ def most_specific(places: Sequence[Place], anchor: Place | None = None) -> Place
 
 
 def near(a: Place, b: Place, km: float = LANDMARK_KM) -> bool:
-    """Whether two places with coordinates lie within ``km`` of each other."""
+    """Whether two places with coordinates lie within ``km`` of each other
+    (haversine on a 6371 km sphere: ample for tens of kilometres, and cheap).
+
+    >>> near(Place("A", 43.25, 76.91), Place("B", 43.35, 77.04), 20), near(Place("A", 43.25, 76.91), Place("C", 43.66, 51.17))
+    (True, False)
+    """
     if a.latitude is None or a.longitude is None or b.latitude is None or b.longitude is None:
         return False
-    return geodesic((a.latitude, a.longitude), (b.latitude, b.longitude)).km <= km
+    p1, p2 = math.radians(a.latitude), math.radians(b.latitude)
+    dp, dl = p2 - p1, math.radians(b.longitude - a.longitude)
+    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_KM * math.asin(math.sqrt(min(1.0, h))) <= km
