@@ -135,7 +135,7 @@ def resolve_date(label: str, text: str, published: date | None, words: DateWords
     >>> from dashboard.extract.lexicon import load_lexicon
     >>> w = load_lexicon("de").dates
     >>> resolve_date("weekday", "Donnerstag", date(2022, 1, 7), w)
-    DateRef(date=datetime.date(2022, 1, 6), precision=1, history=False, note='')
+    DateRef(date=datetime.date(2022, 1, 6), precision=1, history=False, note='', day_part=False)
     >>> resolve_date("rel:-1", "in der Nacht", date(2022, 1, 7), w).date
     datetime.date(2022, 1, 6)
     """
