@@ -2,10 +2,10 @@
 
 >>> from dashboard.types import Article
 >>> from datetime import date
->>> art = Article("a1", "In Almaty stürmten Demonstranten am Mittwoch ein Verwaltungsgebäude.", "de",
+>>> art = Article("a1", "In Almaty gingen am Mittwoch Tausende auf die Straße.", "de",
 ...               published=date(2022, 1, 7))
 >>> [(e.event_type, e.place.name, str(e.event_date)) for e in extract_events(art)]
-[('Riots', 'Almaty', '2022-01-05')]
+[('Protests', 'Almaty', '2022-01-05')]
 """
 
 from __future__ import annotations
