@@ -1,4 +1,4 @@
-"""Article -> [Event]: rule-based event extraction for German and English.
+"""Article -> [Event]: rule-based event extraction for German, English and Russian.
 
 >>> from dashboard.types import Article
 >>> from datetime import date
