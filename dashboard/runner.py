@@ -40,6 +40,8 @@ CHECK = 512
 """Articles read ahead and looked up in the database at once (skipping stored ones)."""
 SMALL = 16
 """Up to this many articles are extracted without starting the pool."""
+MAX_CHUNK_CHARS = 4_000_000
+"""A batch or read-ahead holds at most this much article text, however many articles."""
 WORKERS = 2
 SINGLE = TEXT_SUFFIXES | HTML_SUFFIXES
 
@@ -148,8 +150,22 @@ def _new_articles(items: Iterator[Article | BadInput], store: Store, summary: In
         yield from (a for a in good if a.article_id not in known)
 
 
-def _chunks(items: Iterator[T], size: int) -> Iterator[list[T]]:
-    while chunk := list(islice(items, size)):
+def _chunks(items: Iterator[T], size: int, max_chars: int = MAX_CHUNK_CHARS) -> Iterator[list[T]]:
+    """Lists of up to ``size`` items whose article texts hold at most ``max_chars`` in all.
+
+    >>> [len(c) for c in _chunks(iter([Article("a", "x" * 4, "en")] * 5), 4, max_chars=10)]
+    [2, 2, 1]
+    """
+    chunk: list[T] = []
+    chars = 0
+    for item in items:
+        length = len(item.text) if isinstance(item, Article) else 0
+        if chunk and (len(chunk) == size or chars + length > max_chars):
+            yield chunk
+            chunk, chars = [], 0
+        chunk.append(item)
+        chars += length
+    if chunk:
         yield chunk
 
 
