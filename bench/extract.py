@@ -21,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -131,9 +132,9 @@ def main() -> None:
         best = min(runs)
         summary = runs[0][3]
         baseline = max(tokenizer_words_per_second(texts) for _ in range(args.rounds))
-    cpu = next((line.split(":", 1)[1].strip() for line in
-                Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")), "?")
-    langs = {lang: sum(1 for lg, _ in texts if lg == lang) for lang in sorted({lg for lg, _ in texts})}
+    cpuinfo = Path("/proc/cpuinfo").read_text().splitlines()
+    cpu = next((ln.split(":", 1)[1].strip() for ln in cpuinfo if ln.startswith("model name")), "?")
+    langs = dict(sorted(Counter(lang for lang, _ in texts).items()))
     print(f"machine: {len(os.sched_getaffinity(0))} cores, {cpu}, "
           f"Python {platform.python_version()}")
     print(f"corpus: {n} articles {langs}, {words:,} words, {megabytes:.2f} MB")

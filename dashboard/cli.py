@@ -38,15 +38,26 @@ app = typer.Typer(
 Db = Annotated[Path | None, typer.Option(
     "--db", metavar="DB", help="DuckDB file (default: $PROTESTMAP_DB, else data/events.duckdb).",
     show_default=False)]
-Json = Annotated[bool, typer.Option("--json", help="Print one JSON document (sorted keys, ISO dates).")]
-City = Annotated[list[str] | None, typer.Option("--city", metavar="CITY", help="Only events in this city (repeatable).")]
-Region = Annotated[list[str] | None, typer.Option("--region", metavar="REGION", help="Only events in this region, admin1 (repeatable).")]
-Type = Annotated[list[str] | None, typer.Option("--type", metavar="TYPE", help="Only this ACLED event type (repeatable).")]
-Since = Annotated[datetime | None, typer.Option("--since", formats=["%Y-%m-%d"], metavar="YYYY-MM-DD", help="Only events on or after this date.")]
-Until = Annotated[datetime | None, typer.Option("--until", formats=["%Y-%m-%d"], metavar="YYYY-MM-DD", help="Only events on or before this date.")]
-Source = Annotated[list[str] | None, typer.Option("--source", metavar="SOURCE", help="Only events from this source (repeatable).")]
-Lang = Annotated[list[str] | None, typer.Option("--language", metavar="LANG", help="Only articles in this language: de, en, ru (repeatable).")]
-Search = Annotated[str, typer.Option("--search", metavar="TEXT", help="Only events whose evidence or place contains this text.")]
+Json = Annotated[bool, typer.Option(
+    "--json", help="Print one JSON document (sorted keys, ISO dates).")]
+City = Annotated[list[str] | None, typer.Option(
+    "--city", metavar="CITY", help="Only events in this city (repeatable).")]
+Region = Annotated[list[str] | None, typer.Option(
+    "--region", metavar="REGION", help="Only events in this region, admin1 (repeatable).")]
+Type = Annotated[list[str] | None, typer.Option(
+    "--type", metavar="TYPE", help="Only this ACLED event type (repeatable).")]
+Since = Annotated[datetime | None, typer.Option(
+    "--since", formats=["%Y-%m-%d"], metavar="YYYY-MM-DD",
+    help="Only events on or after this date.")]
+Until = Annotated[datetime | None, typer.Option(
+    "--until", formats=["%Y-%m-%d"], metavar="YYYY-MM-DD",
+    help="Only events on or before this date.")]
+Source = Annotated[list[str] | None, typer.Option(
+    "--source", metavar="SOURCE", help="Only events from this source (repeatable).")]
+Lang = Annotated[list[str] | None, typer.Option(
+    "--language", metavar="LANG", help="Only articles in this language: de, en, ru (repeatable).")]
+Search = Annotated[str, typer.Option(
+    "--search", metavar="TEXT", help="Only events whose evidence or place contains this text.")]
 
 
 class Format(str, Enum):
@@ -104,7 +115,8 @@ def _plain(value: Any) -> Any:
     if _missing(value):
         return None
     if isinstance(value, datetime):
-        return value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat()
+        midnight = value.time() == datetime.min.time()
+        return value.date().isoformat() if midnight else value.isoformat()
     if isinstance(value, date):
         return value.isoformat()
     if hasattr(value, "item"):
@@ -130,10 +142,12 @@ def _print_json(obj: Any) -> None:
 
 @app.command()
 def ingest(
-    paths: Annotated[list[Path], typer.Argument(help="Files (.txt .md .html .jsonl .csv) or folders.")],
+    paths: Annotated[list[Path], typer.Argument(
+        help="Files (.txt .md .html .jsonl .csv) or folders.")],
     db: Db = None,
     published: Annotated[str | None, typer.Option(
-        "--published", metavar="YYYY-MM-DD", help="Publication date (YYYY-MM-DD) for articles that state none.")] = None,
+        "--published", metavar="YYYY-MM-DD",
+        help="Publication date (YYYY-MM-DD) for articles that state none.")] = None,
     source: Annotated[str | None, typer.Option(
         "--source", help="Source name for articles that state none.")] = None,
     language: Annotated[str | None, typer.Option(
@@ -269,7 +283,8 @@ def export(out: Annotated[Path, typer.Option("--out", help="File to write.")],
         out.write_bytes(data)
         manifest = query.manifest(
             f, len(df), store.versions(), fmt=format.value,
-            rows_without_coordinates=query.rows_without_coordinates(df) if format is Format.geojson else 0)
+            rows_without_coordinates=(query.rows_without_coordinates(df)
+                                      if format is Format.geojson else 0))
         Path(f"{out}.manifest.json").write_text(
             json.dumps(_plain(manifest), sort_keys=True, ensure_ascii=False, indent=2) + "\n",
             encoding="utf-8")
@@ -277,7 +292,8 @@ def export(out: Annotated[Path, typer.Option("--out", help="File to write.")],
 
 
 @app.command()
-def geocode(query: Annotated[str, typer.Argument(help="A place name, in any spelling the gazetteer knows.")],
+def geocode(query: Annotated[str, typer.Argument(
+                help="A place name, in any spelling the gazetteer knows.")],
             json_: Json = False) -> None:
     """Show the gazetteer's match for QUERY, or 'no match' (exit code 1)."""
     from gazetteer import load_gazetteer
@@ -323,7 +339,8 @@ def serve(db: Db = None,
 
 
 @app.command()
-def evaluate(gold: Annotated[Path, typer.Argument(help="Gold CSV (see tests/data/GOLD-FORMAT.md).")],
+def evaluate(gold: Annotated[Path, typer.Argument(
+                 help="Gold CSV (see tests/data/GOLD-FORMAT.md).")],
              articles: Annotated[list[Path], typer.Argument(help="The articles the gold codes.")],
              json_: Json = False) -> None:
     """Extract events from ARTICLES and score them against GOLD."""

@@ -35,10 +35,10 @@ def split_front_matter(text: str, name: str) -> tuple[dict[str, Any], str]:
 
     >>> split_front_matter("---\\ntitle: Almaty\\npublished: 2022-01-07\\n---\\nText.", "a.md")
     ({'title': 'Almaty', 'published': '2022-01-07'}, 'Text.')
-    >>> split_front_matter("---\\ntitle: [oops\\n---\\nText.", "a.md")
+    >>> split_front_matter("---\\ntitle: [oops\\n---\\nText.", "a.md")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    dashboard.errors.BadInput: a.md: front matter is not valid YAML (line 3: did not find expected ',' or ']')
+    dashboard.errors.BadInput: a.md: front matter is not valid YAML (line 3: did not find ...)
     """
     opening = _FENCE.match(text)
     if not opening:

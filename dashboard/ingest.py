@@ -203,7 +203,8 @@ def _from_file(path: Path, defaults: Mapping[str, Any]) -> Article:
     else:
         fields, body = split_front_matter(read_text(path), name)
         if not body.strip():
-            raise BadInput(f"{name}: no article text" + (" after the front matter" if fields else ""))
+            after = " after the front matter" if fields else ""
+            raise BadInput(f"{name}: no article text{after}")
     return make_article(body, {**defaults, **_known(fields)}, name, name)
 
 
@@ -217,7 +218,8 @@ def _html(html: str, name: str) -> tuple[str, dict[str, Any]]:
     )
     text = getattr(doc, "text", None) or ""
     if not text.strip():
-        raise BadInput(f"{name}: no article text found in the HTML (only markup, scripts or navigation)")
+        raise BadInput(f"{name}: no article text found in the HTML "
+                       "(only markup, scripts or navigation)")
     fields = {"title": getattr(doc, "title", None), "published": getattr(doc, "date", None),
               "url": getattr(doc, "url", None)}
     return text, {k: v for k, v in fields.items() if v}

@@ -207,7 +207,8 @@ class Store:
                 con.execute("COMMIT")
             except duckdb.Error as exc:
                 con.execute("ROLLBACK")
-                raise StoreError(f"{self.path}: batch not written, nothing changed ({exc})") from None
+                raise StoreError(
+                    f"{self.path}: batch not written, nothing changed ({exc})") from None
             except BaseException:
                 con.execute("ROLLBACK")
                 raise
@@ -218,7 +219,8 @@ class Store:
             return
         con.register("new_rows", rows)
         try:
-            con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM new_rows ON CONFLICT DO NOTHING")
+            con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM new_rows "
+                        "ON CONFLICT DO NOTHING")
         finally:
             con.unregister("new_rows")
 

@@ -46,7 +46,8 @@ def test_every_command_and_option_is_in_the_readme(name: str) -> None:
                 assert opt in section, f"{name} {opt} is not documented in README.md"
 
 
-def event(article_id: str, place: Place, day: int, kind: str = "incident", **counts: Count) -> Event:
+def event(article_id: str, place: Place, day: int, kind: str = "incident",
+          **counts: Count) -> Event:
     return Event(article_id=article_id, event_date=date(2022, 1, day), event_type="Riots",
                  sub_event_type="Violent demonstration", kind=kind,  # type: ignore[arg-type]
                  place=place, evidence=f"Something happened in {place.name}.",
@@ -170,8 +171,9 @@ def test_geocode(query: str, code: int, expected: dict[str, object] | None) -> N
     ([], "127.0.0.1", "8501"),
     (["--port", "9000", "--address", "0.0.0.0"], "0.0.0.0", "9000"),
 ])
-def test_serve_runs_streamlit_locally_with_the_db(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
-                                                   args: list[str], address: str, port: str) -> None:
+def test_serve_runs_streamlit_locally_with_the_db(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path, args: list[str], address: str,
+        port: str) -> None:
     calls = []
     monkeypatch.setattr(cli.subprocess, "call",
                         lambda command, env: calls.append((command, env)) or 0)
@@ -199,7 +201,8 @@ def test_ingest_refuses_bad_defaults(tmp_path: Path, args: list[str], message: s
 PROTESTMAP = str(Path(sys.executable).with_name("protestmap"))
 
 
-def protestmap(*args: object, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def protestmap(*args: object,
+               env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run([PROTESTMAP, *map(str, args)], check=False, cwd=ROOT,
                           capture_output=True, text=True, timeout=300,
                           env={**os.environ, **(env or {})})

@@ -109,7 +109,8 @@ def test_bad_files_do_not_stop_the_others(tmp_path: Path) -> None:
     assert [type(i).__name__ for i in items] == ["Article", "BadInput", "Article"]
 
 
-def test_folder_is_walked_recursively_sorted_skipping_hidden_and_other_files(tmp_path: Path) -> None:
+def test_folder_is_walked_recursively_sorted_skipping_hidden_and_other_files(
+        tmp_path: Path) -> None:
     for rel, text in [("b/2.txt", ENGLISH), ("a/1.md", GERMAN), ("c.txt", RUSSIAN),
                       (".git/x.txt", ENGLISH + " hidden"), ("pic.png", "x")]:
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
@@ -189,7 +190,8 @@ def test_jsonl_manifest_rows(tmp_path: Path) -> None:
     messages = [str(i) for i in items[2:]]
     assert messages[0].startswith(f"{manifest}:3: not a JSON object")
     assert messages[1] == f"{manifest}:4: row has neither 'text' nor 'path'"
-    assert messages[2] == f"{manifest}:5: path '../../etc/passwd' leaves the manifest's folder; refused"
+    assert messages[2] == (f"{manifest}:5: path '../../etc/passwd' leaves the manifest's folder;"
+                           " refused")
     assert messages[3] == f"{manifest}:6: path '/etc/passwd' leaves the manifest's folder; refused"
     assert messages[4] == f"{manifest}:7: published '2022-02-30' is not a date (YYYY-MM-DD)"
     assert messages[5] == f"{manifest}:8: not a JSON object"
@@ -224,7 +226,8 @@ def test_oversized_manifest_row_is_refused_and_the_next_row_read(tmp_path: Path)
 
 
 def test_missing_path_is_reported(tmp_path: Path) -> None:
-    assert str(only(read(tmp_path / "nope.txt"))) == f"{tmp_path / 'nope.txt'}: no such file or directory"
+    missing = tmp_path / "nope.txt"
+    assert str(only(read(missing))) == f"{missing}: no such file or directory"
 
 
 def test_manifest_is_streamed_row_by_row(tmp_path: Path) -> None:

@@ -79,7 +79,8 @@ def test_events_frame_columns_and_dtypes(store: Store) -> None:
         assert df[col].dtype == "Int64", col
     assert df["latitude"].dtype == "float64"
     row = df[df["fatalities"].notna()].iloc[0]
-    assert (row["fatalities"], row["fatalities_qualifier"], row["title"]) == (26, "exact", "Artikel 1")
+    assert (row["fatalities"], row["fatalities_qualifier"], row["title"]) == (
+        26, "exact", "Artikel 1")
     assert row["published"] == pd.Timestamp("2022-01-07")
     assert row["source_url"] == "https://example.com/1" and row["source"] == "Rundschau"
     assert df["arrests"].isna().sum() == 2 and df["event_date"].isna().sum() == 1
@@ -135,7 +136,10 @@ def test_known_ids(store: Store) -> None:
     assert store.known_ids(["a1", "a2"]) == {"a1"}
 
 
-@pytest.mark.parametrize("env, expected", [(None, "data/events.duckdb"), ("/x/y.duckdb", "/x/y.duckdb")])
+@pytest.mark.parametrize("env, expected", [
+    (None, "data/events.duckdb"),
+    ("/x/y.duckdb", "/x/y.duckdb"),
+])
 def test_default_db_path(monkeypatch: pytest.MonkeyPatch, env: str | None, expected: str) -> None:
     if env is None:
         monkeypatch.delenv("PROTESTMAP_DB", raising=False)
