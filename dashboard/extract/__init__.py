@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from functools import cache
-from itertools import islice
+from itertools import islice, pairwise
 
 import numpy
 from spacy.attrs import IDX, SENT_START
@@ -30,6 +30,9 @@ from dashboard.extract.prefilter import Prefilter, Sentence, split_sentences
 from dashboard.types import Article, Event
 
 __all__ = ["extract_events", "extract_many", "supported"]
+
+BOUNDS = "protestmap_sentence_bounds"
+"""Doc.user_data key: token index of each kept sentence's start, and the doc's length."""
 
 
 @cache
@@ -67,7 +70,7 @@ def _candidates(article: Article) -> list[Sentence]:
 
 def extract_many(articles: Iterable[Article], batch_size: int = 32) -> Iterator[tuple[Article, list[Event]]]:
     """Events for many articles, parsing the kept sentences of a batch in one ``nlp.pipe``
-    (one Doc per paragraph: the kept sentences of it, with their sentence starts set).
+    (one Doc per article: its kept sentences, with their sentence starts set).
 
     Articles in a language without a lexicon come back with no events.
     Top-level and picklable, so a process pool can map it over chunks.
@@ -78,63 +81,52 @@ def extract_many(articles: Iterable[Article], batch_size: int = 32) -> Iterator[
 
 
 def chunk_doc(nlp: Language, sentences: list[Sentence]) -> Doc:
-    """One Doc for the kept sentences of a paragraph, its sentence starts set from the
-    first pass's cut (so the sentencizer is skipped) and its text kept for the components."""
+    """One Doc for the kept sentences of an article, its sentence starts set from the
+    first pass's cuts (so the sentencizer is skipped) and its text kept for the components.
+
+    The token index where each sentence starts is kept in Doc.user_data for
+    :func:`sentence_spans`.
+    """
     text = " ".join(s.text for s in sentences)
     doc = nlp.make_doc(text)
-    starts, offset = [], 0
-    for s in sentences:
-        starts.append(offset)
-        offset += len(s.text) + 1
+    offsets = numpy.cumsum([0] + [len(s.text) + 1 for s in sentences])
+    idx = doc.to_array(IDX) if len(doc) else numpy.zeros(0, dtype=numpy.uint64)
+    bounds = numpy.searchsorted(idx, offsets)
     if len(doc):
-        flags = numpy.where(numpy.isin(doc.to_array(IDX), starts), 1, -1)
+        flags = numpy.full(len(doc), -1, dtype=numpy.int64)
+        flags[bounds[:-1][bounds[:-1] < len(doc)]] = 1
         doc.from_array([SENT_START], flags.astype(numpy.uint64))  # type: ignore[arg-type]
     doc.user_data[TEXT] = text
+    doc.user_data[BOUNDS] = bounds.tolist()
     return doc
 
 
-def sentence_spans(doc: Doc, sentences: list[Sentence]) -> list[Span]:
-    """The token span of each sentence of a chunk doc."""
-    idx = doc.to_array(IDX) if len(doc) else numpy.zeros(0)
-    out, offset = [], 0
-    for s in sentences:
-        start = int(numpy.searchsorted(idx, offset))
-        end = int(numpy.searchsorted(idx, offset + len(s.text)))
-        out.append(doc[start:end])
-        offset += len(s.text) + 1
-    return out
-
-
-def paragraphs(sentences: list[Sentence]) -> list[list[Sentence]]:
-    """The kept sentences grouped by paragraph, in order."""
-    out: list[list[Sentence]] = []
-    for s in sentences:
-        if out and out[-1][-1].paragraph == s.paragraph:
-            out[-1].append(s)
-        else:
-            out.append([s])
-    return out
+def sentence_spans(doc: Doc) -> list[Span]:
+    """The token span of each sentence of a doc made by :func:`chunk_doc`."""
+    bounds = doc.user_data[BOUNDS]
+    return [doc[a:b] for a, b in pairwise(bounds)]
 
 
 def _extract_batch(batch: list[Article]) -> Iterator[tuple[Article, list[Event]]]:
-    chunks = {id(a): paragraphs(_candidates(a)) if supported(a.language) else [] for a in batch}
-    docs: dict[int, list[Doc]] = {}
+    kept = {id(a): _candidates(a) if supported(a.language) else [] for a in batch}
+    docs: dict[int, Doc] = {}
     for lang in {a.language for a in batch if supported(a.language)}:
-        group = [a for a in batch if a.language == lang]
+        group = [a for a in batch if a.language == lang and kept[id(a)]]
         nlp = build_pipeline(lang)
-        parsed = iter(nlp.pipe((chunk_doc(nlp, c) for a in group for c in chunks[id(a)]),
-                               batch_size=128, disable=["sentencizer"]))
-        for a in group:
-            docs[id(a)] = [next(parsed) for _ in chunks[id(a)]]
+        parsed = nlp.pipe((chunk_doc(nlp, kept[id(a)]) for a in group),
+                          batch_size=64, disable=["sentencizer"])
+        docs.update(zip((id(a) for a in group), parsed))
     for a in batch:
-        chunk_docs = docs.get(id(a), [])
-        context = place_context(chunk_docs)
-        lexicon = load_lexicon(a.language) if supported(a.language) else None
+        doc = docs.get(id(a))
+        if doc is None:
+            yield a, []
+            continue
+        context = place_context(doc)
+        lexicon = load_lexicon(a.language)
         year = None if a.published is not None else year_hint(a.text)
         facts: list[Facts] = [
-            read_facts(s, span, lexicon, a.published, context, year)  # type: ignore[arg-type]
-            for chunk, doc in zip(chunks[id(a)], chunk_docs)
-            for s, span in zip(chunk, sentence_spans(doc, chunk))
+            read_facts(s, span, lexicon, a.published, context, year)
+            for s, span in zip(kept[id(a)], sentence_spans(doc))
         ]
         yield a, code_article(a, facts)
 

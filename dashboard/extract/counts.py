@@ -21,7 +21,7 @@ from spacy.strings import hash_string  # type: ignore[attr-defined]
 from spacy.tokens import Doc, Span
 from text_to_num import text2num
 
-from dashboard.extract.cues import cues, doc_text, publish, spans_of
+from dashboard.extract.cues import cues, doc_text, publish, spans_in, spans_of
 from dashboard.extract.lexicon import Lexicon, load_lexicon
 from dashboard.types import Count, Measure, Qualifier
 
@@ -201,7 +201,7 @@ def _cue_after(doc: Doc, window: range, cue_spans: list[tuple[str, int, int]]) -
 
 
 class CountTagger:
-    """Reads doc.spans["cues"] (qual, noun, cue, person, vague, notcount) and doc.spans["dates"];
+    """Reads the cue index (qual, noun, cue, person, vague, notcount) and doc.spans["dates"];
     writes doc.spans["counts"], each labelled with its measure, with
     Span._.count (a Count whose text is the span) and Span._.group (who is counted)."""
 
@@ -275,6 +275,5 @@ def sentence_counts(sent: Span) -> list[tuple[Measure, Count, str]]:
     """(measure, Count, group) for every count inside one sentence."""
     return [
         (s.label_, s._.count, s._.group)  # type: ignore[misc]
-        for s in spans_of(sent.doc, "counts")
-        if sent.start <= s.start < sent.end
+        for s in spans_in(sent, "counts")
     ]

@@ -7,11 +7,14 @@ lookup lemma), so "getötet", "töten" and "tötete" all hit the cue "töten".
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections import defaultdict
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from functools import cache
 from itertools import product
+from operator import attrgetter, itemgetter
 from pathlib import Path
+from typing import Any
 
 import numpy
 import spacy_lookups_data
@@ -163,8 +166,9 @@ def doc_text(doc: Doc) -> str:
 
 
 class CueTagger:
-    """Reads Token.norm_; writes doc.spans["cues"], each labelled "group:label"
-    (e.g. "trigger:arson", "qual:at least", "auth:Interior Ministry").
+    """Reads Token.norm_; writes the cue index (Doc.user_data, read with :func:`cues`):
+    per group ("trigger", "qual", "auth"...), the (label, start, end) of each cue,
+    e.g. ("arson", 3, 5), ("at least", 7, 9), ("Interior Ministry", 12, 14).
 
     One PhraseMatcher on NORM (a hash lookup per token) finds every phrase, or
     the first part of a phrase with "..." gaps; the rest of such a phrase is
@@ -173,16 +177,17 @@ class CueTagger:
 
     def __init__(self, nlp: Language, lexicon: Lexicon) -> None:
         self.phrases = PhraseMatcher(nlp.vocab, attr="NORM")
-        self.gapped: list[tuple[str, list[list[frozenset[str]]]]] = []
+        self.keys: dict[int, tuple[str, str, list[list[frozenset[str]]]]] = {}
         lemmas = lemma_table(nlp.lang)
+        gapped = 0
         for group, table in lexicon.phrase_groups().items():
             for label, phrases in table.items():
                 for phrase in phrases:
                     segs = segments([t.text for t in nlp.make_doc(phrase)], lemmas)
                     key = f"{group}:{label}"
                     if len(segs) > 1:
-                        key = f"{GAP}{len(self.gapped)}"
-                        self.gapped.append((f"{group}:{label}", segs))
+                        key, gapped = f"{GAP}{gapped}", gapped + 1
+                    self.keys[nlp.vocab.strings.add(key)] = (group, label, segs[1:])
                     docs = []
                     for norms in product(*segs[0]):
                         doc = nlp.make_doc(" ".join(["x"] * len(norms)))
@@ -193,19 +198,14 @@ class CueTagger:
 
     def __call__(self, doc: Doc) -> Doc:
         index: dict[str, list[tuple[str, int, int]]] = defaultdict(list)
-        spans = []
         for key, start, end in self.phrases(doc):
-            name = doc.vocab.strings[key]
-            if name.startswith(GAP):
-                name, segs = self.gapped[int(name[len(GAP):])]
-                found = _find_rest(doc, end, segs[1:])
+            group, label, rest = self.keys[key]
+            if rest:
+                found = _find_rest(doc, end, rest)
                 if found is None:
                     continue
                 end = found
-            group, label = name.split(":", 1)
             index[group].append((label, start, end))
-            spans.append(Span(doc, start, end, label=name))
-        publish(doc, "cues", spans)
         doc.user_data[INDEX] = {g: sorted(v, key=lambda c: (c[1], c[2], c[0]))
                                 for g, v in index.items()}
         return doc
@@ -222,19 +222,39 @@ def cues(doc: Doc, group: str) -> list[tuple[str, int, int]]:
     return doc.user_data.get(INDEX, {}).get(group, [])
 
 
+def _within(doc: Doc, key: str, items: Sequence[Any], start_of: Callable[[Any], int],
+            lo: int, hi: int) -> list[Any]:
+    """The items (sorted by start) that start in [lo, hi), found by bisection on starts
+    cached in Doc.user_data under ``key``."""
+    if not items:
+        return []
+    starts = doc.user_data.get(key)
+    if starts is None or len(starts) != len(items):
+        starts = doc.user_data[key] = [start_of(x) for x in items]
+    return list(items[bisect_left(starts, lo):bisect_left(starts, hi)])
+
+
 def cues_in(span: Span, group: str) -> list[tuple[str, int, int]]:
     """The cues of one group that start inside ``span`` (a sentence of a longer doc)."""
-    return [c for c in cues(span.doc, group) if span.start <= c[1] < span.end]
+    return _within(span.doc, f"{INDEX}_starts_{group}", cues(span.doc, group), itemgetter(1),
+                   span.start, span.end)
 
 
 def publish(doc: Doc, name: str, spans: list[Span]) -> None:
-    """Write ``spans`` as ``doc.spans[name]``, and keep the Span objects themselves in
-    Doc.user_data so later readers do not rebuild them from the SpanGroup."""
+    """Write ``spans`` (stably sorted by start) as ``doc.spans[name]``, and keep the Span
+    objects themselves in Doc.user_data so later readers do not rebuild them from the SpanGroup."""
+    spans = sorted(spans, key=attrgetter("start"))
     doc.spans[name] = SpanGroup(doc, name=name, spans=spans)
     doc.user_data[f"protestmap_{name}"] = spans
 
 
 def spans_of(doc: Doc, name: str) -> list[Span]:
-    """The spans a component published under ``name`` (or ``doc.spans[name]``)."""
+    """The spans a component published under ``name`` (or ``doc.spans[name]``), by start."""
     kept = doc.user_data.get(f"protestmap_{name}")
-    return kept if kept is not None else list(doc.spans.get(name, ()))
+    return kept if kept is not None else sorted(doc.spans.get(name, ()), key=attrgetter("start"))
+
+
+def spans_in(span: Span, name: str) -> list[Span]:
+    """The spans published under ``name`` that start inside ``span``, in text order."""
+    return _within(span.doc, f"protestmap_{name}_starts", spans_of(span.doc, name),
+                   attrgetter("start"), span.start, span.end)

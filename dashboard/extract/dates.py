@@ -12,11 +12,12 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import cache
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from dashboard.extract.cues import cues, doc_text, publish, spans_of
+from dashboard.extract.cues import cues, doc_text, publish, spans_in
 from dashboard.extract.lexicon import DateWords, Lexicon, load_lexicon
 
 WRAP_DAYS = 60
@@ -45,6 +46,11 @@ def _alts(words: Iterable[object]) -> str:
     return "|".join(sorted((re.escape(str(w)) for w in words), key=len, reverse=True))
 
 
+@cache
+def _weekday_head(weekdays: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile(f"^(?:.* )?({_alts(weekdays)})")
+
+
 def date_rules(words: DateWords) -> re.Pattern[str]:
     """One regex with a named group per date label (dm, md, my, numeric, weekday, year),
     built from the lexicon's month, weekday and day-part words; run it on lowercased text.
@@ -69,7 +75,7 @@ def date_rules(words: DateWords) -> re.Pattern[str]:
 
 
 class DateTagger:
-    """Reads Doc.text and doc.spans["cues"] ("reldate:*", "nightbefore:*");
+    """Reads Doc.text and the cue index ("reldate:*", "nightbefore:*");
     writes doc.spans["dates"], labelled dm|md|my|numeric|weekday|year|rel:<days>|night.
 
     Absolute dates and weekdays are one compiled regex over the text (far
@@ -164,7 +170,7 @@ def resolve_date(label: str, text: str, published: date | None, words: DateWords
     if published is None:
         return DateRef(None, 3, note=f"relative date {text!r} unresolved: no published date")
     if label in ("weekday", "night"):
-        head = re.match(f"^(?:.* )?({_alts(words.weekdays)})", low)
+        head = _weekday_head(tuple(words.weekdays)).match(low)
         if head is None:
             return DateRef(None, 3, note=f"unreadable weekday {text!r}")
         d = _latest_weekday(words.weekdays[head.group(1)], published)
@@ -191,6 +197,5 @@ def sentence_dates(sent: Span, published: date | None, words: DateWords,
     """Resolved dates of the date spans inside one sentence, in text order."""
     return [
         resolve_date(s.label_, s.text, published, words, year_hint)
-        for s in spans_of(sent.doc, "dates")
-        if sent.start <= s.start < sent.end
+        for s in spans_in(sent, "dates")
     ]

@@ -8,6 +8,7 @@ rules in docs/event-coding.md.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -16,7 +17,7 @@ from itertools import pairwise
 from spacy.tokens import Doc, Span
 
 from dashboard.extract.counts import sentence_counts
-from dashboard.extract.cues import cues_in, spans_of
+from dashboard.extract.cues import cues_in, doc_text, spans_in, spans_of
 from dashboard.extract.dates import DateRef, sentence_dates
 from dashboard.extract.lexicon import Lexicon
 from dashboard.extract.places import (
@@ -45,7 +46,9 @@ CASUALTY = frozenset({"kill", "arrest", "peaceful"})
 GENERIC = frozenset({"protest", "riot", "kill", "peaceful", "troops"})
 """Trigger classes too common to show that two sentences tell the same event."""
 RETOLD_KM = 10.0
-"""Trigger classes that report the toll of an event rather than the event itself."""
+"""A headline retold in the body with a common specific trigger lies within this distance."""
+BOILERPLATE = "protestmap_boilerplate"
+"""Doc.user_data key: character offsets of the boilerplate markers in the doc."""
 
 
 @dataclass
@@ -82,7 +85,7 @@ def read_facts(sentence: Sentence, span: Span, lexicon: Lexicon, published: date
         authority=next((a for a in lexicon.authorities if a in authorities), ""),
         attributed=bool(cues_in(span, "attr")),
         actors=[label for label, _, _ in cues_in(span, "actor")],
-        boilerplate=bool(lexicon.boilerplate_pattern.search(sentence.text)),
+        boilerplate=boilerplate(span, lexicon),
         history=bool(cues_in(span, "history")),
         anaphoric=bool(cues_in(span, "anaphora")),
         coordinated=coordinated_places(span),
@@ -91,10 +94,15 @@ def read_facts(sentence: Sentence, span: Span, lexicon: Lexicon, published: date
     )
 
 
-def spans_in(span: Span, group: str) -> list[Span]:
-    """The spans of ``doc.spans[group]`` that start inside ``span``, in text order."""
-    return sorted((s for s in spans_of(span.doc, group) if span.start <= s.start < span.end),
-                  key=lambda s: s.start)
+def boilerplate(span: Span, lexicon: Lexicon) -> bool:
+    """Whether the sentence holds a boilerplate marker (the doc is searched once)."""
+    doc = span.doc
+    found = doc.user_data.get(BOILERPLATE)
+    if found is None:
+        found = doc.user_data[BOILERPLATE] = [
+            m.start() for m in lexicon.boilerplate_pattern.finditer(doc_text(doc).lower())]
+    i = bisect_left(found, span.start_char)
+    return i < len(found) and found[i] < span.end_char
 
 
 def coordinated_places(span: Span) -> bool:
@@ -108,9 +116,9 @@ def coordinated_places(span: Span) -> bool:
                for a, b in pairwise(places))
 
 
-def place_context(docs: Sequence[Doc]) -> tuple[str, ...]:
-    """Every place surface form of the article, for the gazetteer's context."""
-    return tuple(sorted({s.label_ for d in docs for s in spans_of(d, "places")}))
+def place_context(doc: Doc) -> tuple[str, ...]:
+    """Every place surface form of the article's doc, for the gazetteer's context."""
+    return tuple(sorted({s.label_ for s in spans_of(doc, "places")}))
 
 
 def home_cities(places: Sequence[Place]) -> list[Place]:

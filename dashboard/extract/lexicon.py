@@ -65,8 +65,8 @@ class Lexicon:
 
     @cached_property
     def boilerplate_pattern(self) -> re.Pattern[str]:
-        """One case-insensitive regex for the boilerplate markers."""
-        return re.compile("|".join(map(re.escape, self.boilerplate)) or "(?!)", re.IGNORECASE)
+        """One regex for the boilerplate markers, lowercased: run it on lowercased text."""
+        return re.compile("|".join(sorted({re.escape(b.lower()) for b in self.boilerplate})) or "(?!)")
 
     def phrase_groups(self) -> dict[str, Phrases]:
         """Every phrase table the cue matcher needs, keyed by group name."""
@@ -108,7 +108,7 @@ def load_lexicon(language: str) -> Lexicon:
     path = LEXICON_DIR / f"{language}.yaml"
     if not path.exists():
         raise ProtestmapError(f"{path}: no extraction lexicon for language {language!r}")
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    raw = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
     d = raw["dates"]
     return Lexicon(
         language=language,

@@ -5,7 +5,7 @@
 - ``sentencizer``          writes Token.is_sent_start
 - ``protestmap_lemmas``    lookup lemmas from spacy-lookups-data -> Token.lemma_,
                            lowercased -> Token.norm_ (array-based)              (cues.py)
-- ``protestmap_cues``      lexicon phrases -> doc.spans["cues"]                   (cues.py)
+- ``protestmap_cues``      lexicon phrases -> the cue index (``cues(doc, group)``)   (cues.py)
 - ``protestmap_triggers``  cues + German compounds -> doc.spans["triggers"]       (triggers.py)
 - ``protestmap_dates``     one lexicon-built regex -> doc.spans["dates"]          (dates.py)
 - ``protestmap_counts``    numbers + nouns + cues -> doc.spans["counts"]          (counts.py)

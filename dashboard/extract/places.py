@@ -1,7 +1,7 @@
 """Places: gazetteer surface forms tagged in the Doc, resolved to ``Place`` values.
 
-The tagger is a PhraseMatcher over every alias and inflected form the
-gazetteer knows (case-sensitive, so "Mir" the pronoun is not "Mir" the town).
+The tagger is one Aho-Corasick scan for every alias and inflected form the
+gazetteer knows (case-sensitive, so "mir" the pronoun is not "Mir" the town).
 Resolution asks ``gaz.resolve(surface, context)`` with the other places of the
 article as context; anything outside Kazakhstan comes back as kind "foreign".
 """
@@ -13,11 +13,11 @@ from collections.abc import Sequence
 from functools import cache, lru_cache
 from typing import Any, Protocol
 
+import ahocorasick
 from spacy.language import Language
-from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 
-from dashboard.extract.cues import cues, publish
+from dashboard.extract.cues import cues, doc_text, publish
 from dashboard.types import Place
 
 HOME = "KZ"
@@ -51,22 +51,46 @@ def usable_form(form: str) -> bool:
     return len(form) >= 3 and (form[0].isupper() or len(form) >= 5)
 
 
-class PlaceTagger:
-    """Reads the tokens and doc.spans["cues"] ("name:*", people named after places);
-    writes doc.spans["places"], labelled with the surface form."""
+@cache
+def place_automaton() -> ahocorasick.Automaton:
+    """Aho-Corasick over the default gazetteer's usable surface forms (case-sensitive),
+    value = form length; built once per process and shared by every language's pipeline."""
+    automaton = ahocorasick.Automaton()
+    for form in default_gazetteer().surface_forms():
+        if usable_form(form):
+            automaton.add_word(form, len(form))
+    automaton.make_automaton()
+    return automaton
 
-    def __init__(self, nlp: Language, gazetteer: Gazetteer) -> None:
-        self.matcher = PhraseMatcher(nlp.vocab, attr="ORTH")
-        forms = [f for f in gazetteer.surface_forms() if usable_form(f)]
-        for form in forms:
-            self.matcher.add(form, [nlp.make_doc(form)])
+
+def _standalone(text: str, start: int, end: int) -> bool:
+    return (start == 0 or not text[start - 1].isalnum()) and (end == len(text) or not text[end].isalnum())
+
+
+class PlaceTagger:
+    """Reads the doc's text, its tokens and the cue index ("name:*", people named after
+    places); writes doc.spans["places"], labelled with the surface form.
+
+    One Aho-Corasick scan of the text finds the surface forms that stand as whole
+    words and line up with token boundaries; the longest wins where they overlap.
+    """
+
+    def __init__(self, automaton: ahocorasick.Automaton) -> None:
+        self.automaton = automaton
 
     def __call__(self, doc: Doc) -> Doc:
-        spans = self.matcher(doc, as_spans=True)
-        spans.sort(key=lambda s: (s.start, -(s.end - s.start)))
+        text = doc_text(doc)
+        found = []
+        for last, length in self.automaton.iter(text):
+            start, end = last - length + 1, last + 1
+            if _standalone(text, start, end):
+                span = doc.char_span(start, end, label=text[start:end])
+                if span is not None:
+                    found.append(span)
+        found.sort(key=lambda s: (s.start, -(s.end - s.start)))
         names = {i for _, s, e in cues(doc, "name") for i in range(s, e)}
         kept: list[Span] = []
-        for sp in spans:
+        for sp in found:
             if sp.start not in names and (not kept or sp.start >= kept[-1].end):
                 kept.append(sp)
         publish(doc, "places", kept)
@@ -76,7 +100,7 @@ class PlaceTagger:
 @Language.factory("protestmap_places")
 def make_place_tagger(nlp: Language, name: str) -> PlaceTagger:
     """The place tagger over the default gazetteer's surface forms."""
-    return PlaceTagger(nlp, default_gazetteer())
+    return PlaceTagger(place_automaton())
 
 
 def to_place(loc: Any, surface: str) -> Place:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -116,18 +115,17 @@ def inflected_forms(words: Iterable[str], lemmas: Mapping[str, str]) -> set[str]
     >>> sorted(inflected_forms(["töten"], {"getötet": "töten", "tötete": "töten", "Hund": "Hund"}))
     ['getötet', 'töten', 'tötete']
     """
-    inverse: dict[str, set[str]] = defaultdict(set)
-    for form, lemma in lemmas.items():
-        inverse[lemma.lower()].add(form.lower())
+    wanted: set[str] = set()
     out: set[str] = set()
     expand = getattr(lemmas, "forms", None)
     for word in words:
         low = word.lower()
         out.add(low)
-        out |= inverse.get(lemmas.get(word, low).lower(), set())
-        out |= inverse.get(low, set())
+        for key in (low, lemmas.get(word, low).lower()):
+            wanted |= {key, key.capitalize(), key.upper()}
         if expand is not None:
             out |= expand(word)
+    out.update(form.lower() for form, lemma in lemmas.items() if lemma in wanted)
     return out
 
 

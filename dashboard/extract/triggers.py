@@ -10,10 +10,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from spacy.attrs import NORM
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from dashboard.extract.cues import cues, doc_text, publish, spans_of
+from dashboard.extract.cues import cues, doc_text, publish, spans_in, spans_of
 from dashboard.extract.lexicon import Lexicon, load_lexicon
 
 INFLECTION = "|e|en|n|s|es|er|ern"
@@ -73,7 +74,7 @@ def compound_regex(lexicon: Lexicon) -> re.Pattern[str] | None:
 
 
 class TriggerTagger:
-    """Reads doc.spans["cues"] ("trigger:*", "peaceful:*", "negation:*": "ohne Festnahmen"
+    """Reads the cue index ("trigger:*", "peaceful:*", "negation:*": "ohne Festnahmen"
     is no arrest; "actor:*": "riot police" is no riot) and Token.norm_ (compounds);
     writes doc.spans["triggers"], labelled with the trigger class."""
 
@@ -81,6 +82,17 @@ class TriggerTagger:
         self.compounds = compound_regex(lexicon)
         heads = [h for hs in lexicon.compound_heads.values() for h in hs]
         self.compounds_anywhere = re.compile("|".join(map(re.escape, heads)) or "(?!)")
+        self.known: dict[int, str] = {}
+
+    def _compound_class(self, doc: Doc, norm: int) -> str:
+        """The trigger class of a lemma ending in a compound head, "" if none (cached per lemma)."""
+        label = self.known.get(norm)
+        if label is None:
+            text = doc.vocab.strings[norm]
+            m = self.compounds.search(text) if self.compounds is not None and len(text) >= 6 \
+                and text.isalpha() else None
+            label = self.known[norm] = m.lastgroup.rsplit("_", 1)[0] if m and m.lastgroup else ""
+        return label
 
     def __call__(self, doc: Doc) -> Doc:
         negated = {e for _, _, e in cues(doc, "negation")}
@@ -90,12 +102,10 @@ class TriggerTagger:
         spans += [Span(doc, s, e, label="peaceful") for _, s, e in cues(doc, "peaceful")]
         if self.compounds is not None and self.compounds_anywhere.search(doc_text(doc).lower()):
             covered = {i for sp in spans for i in range(sp.start, sp.end)} | negated
-            for token in doc:
-                if token.i in covered or len(token.norm_) < 6 or not token.is_alpha:
-                    continue
-                m = self.compounds.search(token.norm_)
-                if m and m.lastgroup:
-                    spans.append(Span(doc, token.i, token.i + 1, label=m.lastgroup.rsplit("_", 1)[0]))
+            for i, norm in enumerate(doc.to_array(NORM).tolist()):
+                label = self._compound_class(doc, norm)
+                if label and i not in covered:
+                    spans.append(Span(doc, i, i + 1, label=label))
         publish(doc, "triggers", sorted(spans, key=lambda s: (s.start, s.end)))
         return doc
 
@@ -108,6 +118,5 @@ def make_trigger_tagger(nlp: Language, name: str) -> TriggerTagger:
 
 def trigger_classes(doc: Doc | Span) -> frozenset[str]:
     """The trigger classes present in a doc or sentence."""
-    d = doc.doc if isinstance(doc, Span) else doc
-    lo, hi = (doc.start, doc.end) if isinstance(doc, Span) else (0, len(d))
-    return frozenset(s.label_ for s in spans_of(d, "triggers") if lo <= s.start < hi)
+    found = spans_in(doc, "triggers") if isinstance(doc, Span) else spans_of(doc, "triggers")
+    return frozenset(s.label_ for s in found)
