@@ -250,20 +250,64 @@ def events_frame(events: Sequence[Event]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=list(EVENT_COLUMNS))
 
 
+GROUP_SUFFIXES = {"-SEC": "security forces", "-CIV": "civilians"}
+"""Gold tally id suffix -> tally group (tests/data/CORPUS.md); the id a suffixed id
+extends is the other side of that side-by-side pair ("armed criminals": protesters)."""
+
+
+def gold_group(gold_id: str, ids: Iterable[str]) -> str:
+    """Who a gold tally counts, from its id's suffix (``ids``: every gold id).
+
+    >>> ids = ["TALLY-MVD-0107", "TALLY-MVD-0107-SEC", "TALLY-MVD-0109"]
+    >>> [gold_group(i, ids) for i in ids]
+    ['protesters', 'security forces', 'all']
+    """
+    for suffix, group in GROUP_SUFFIXES.items():
+        if gold_id.endswith(suffix):
+            return group
+    if any(f"{gold_id}{suffix}" in ids for suffix in GROUP_SUFFIXES):
+        return "protesters"
+    return "all"
+
+
+def gold_scope(g: GoldRow) -> tuple[str, str]:
+    """(place_kind, admin1) of a gold row's location as the gazetteer knows it:
+    country, region (with its admin1), else a city or landmark.
+
+    >>> from datetime import date
+    >>> row = GoldRow("a", "T", "tally", "Almaty Region", 45.0, 78.0, 150, "", frozenset(),
+    ...               None, None, {}, "")
+    >>> gold_scope(row)
+    ('region', 'Almaty Region')
+    """
+    if g.country_level:
+        return "country", ""
+    from dashboard.extract.places import default_gazetteer
+
+    loc = default_gazetteer().resolve(g.location)
+    raw = loc.raw if loc is not None else {}
+    kind = raw.get("kind") if raw.get("kind") in ("region", "city", "landmark") else "city"
+    return kind, raw.get("admin1") or (g.location if kind == "region" else "")
+
+
 def gold_frame(gold: Sequence[GoldRow]) -> pd.DataFrame:
-    """Gold incident and tally rows as an events table, one row per gold_id."""
+    """Gold incident and tally rows as an events table, one row per gold_id; each row
+    is scoped as its location (a region figure never stands for the country) and each
+    tally counts the group its id names (side-by-side groups add up)."""
     rows: list[dict[str, Any]] = []
     seen: set[str] = set()
+    ids = {g.gold_id for g in gold}
     for g in gold:
         if g.kind not in ("incident", "tally") or g.gold_id in seen:
             continue
         seen.add(g.gold_id)
+        kind, admin1 = gold_scope(g)
         row: dict[str, Any] = {c: None for c in EVENT_COLUMNS}
         row.update(event_id=len(rows), article_id=g.article, event_date=g.latest, date_end=g.latest,
-                   kind=g.kind, location=g.location, country="KZ", admin1="",
-                   latitude=g.latitude, longitude=g.longitude,
-                   place_kind="country" if g.country_level else "city",
-                   tally_authority="gold" if g.kind == "tally" else "", tally_group="all")
+                   kind=g.kind, location=g.location, country="KZ", admin1=admin1,
+                   latitude=g.latitude, longitude=g.longitude, place_kind=kind,
+                   tally_authority="gold" if g.kind == "tally" else "",
+                   tally_group=gold_group(g.gold_id, ids) if g.kind == "tally" else "all")
         for m in MEASURES:
             value = g.counts[m].expected()
             row[m] = value

@@ -104,3 +104,23 @@ def test_bad_gold_file_names_file_and_line(tmp_path: Path) -> None:
     path.write_text(HEADER + "a.txt,G1,incident,Almaty,KZ,north,76.9,10,Riots,,2022-01-05,2022-01-06,,,,,x\n")
     with pytest.raises(BadInput, match=r"bad\.csv: line 2"):
         evaluate(path, [ART], [])
+
+
+@pytest.mark.parametrize(
+    ("rows", "expected"),
+    [
+        # a region's figure never replaces the country's (700 arrests in Almaty Region)
+        (["b.txt,R1,tally,Almaty Region,KZ,45.0,78.0,150,,,2022-01-12,2022-01-12,,,700,,region",
+          "b.txt,C1,tally,Kazakhstan,KZ,,,,,,2022-01-11,2022-01-11,,,10000,,country"],
+         {"killed": 0, "injured": 0, "arrested": 10000}),
+        # side-by-side groups (id suffix -SEC) add up: 26 armed criminals + 18 officers
+        (["b.txt,TALLY-X,tally,Kazakhstan,KZ,,,,,,2022-01-07,2022-01-07,26,,3000,,criminals",
+          "b.txt,TALLY-X-SEC,tally,Kazakhstan,KZ,,,,,,2022-01-07,2022-01-07,18,748,,,officers"],
+         {"killed": 44, "injured": 748, "arrested": 3000}),
+    ],
+)
+def test_expected_totals_scope_and_groups(tmp_path: Path, rows: list[str], expected: dict[str, int]) -> None:
+    path = tmp_path / "gold.csv"
+    path.write_text(HEADER + "\n".join(rows) + "\n", encoding="utf-8")
+    art = Article("id-b", "text", "ru", path="seeds/b.txt", published=date(2022, 1, 12))
+    assert evaluate(path, [art], []).totals_expected == expected

@@ -83,7 +83,7 @@ def read_facts(sentence: Sentence, span: Span, lexicon: Lexicon, published: date
         dates=sentence_dates(span, published, lexicon.dates, year),
         counts=sentence_counts(span),
         authority=next((a for a in lexicon.authorities if a in authorities), ""),
-        attributed=bool(cues_in(span, "attr")),
+        attributed=bool(cues_in(span, "attr")) or speaker_label(span),
         actors=[label for label, _, _ in cues_in(span, "actor")],
         boilerplate=boilerplate(span, lexicon),
         history=bool(cues_in(span, "history")),
@@ -92,6 +92,13 @@ def read_facts(sentence: Sentence, span: Span, lexicon: Lexicon, published: date
         abroad=any(foreign_locality(s.label_, context) for s in places),
         live_entry=bool(CLOCK.match(sentence.text)),
     )
+
+
+def speaker_label(span: Span) -> bool:
+    """Whether the sentence opens with an authority and a colon ("МВД: ...",
+    "Interior Ministry: 26 killed"): the statement that follows is theirs."""
+    opening = [(s, e) for _, s, e in cues_in(span, "auth") if s == span.start]
+    return any(e < span.end and span.doc[e].text == ":" for _, e in opening)
 
 
 def boilerplate(span: Span, lexicon: Lexicon) -> bool:
@@ -160,6 +167,8 @@ class Coder:
     para: Paragraph = field(default_factory=Paragraph)
     last_date: DateRef | None = None
     classes: dict[int, frozenset[str]] = field(default_factory=dict)
+    authority: str = ""
+    """The last national authority the article attributed a statement to."""
 
     def add(self, f: Facts) -> None:
         s = f.sentence
@@ -180,7 +189,10 @@ class Coder:
         if history or foreign_only:
             return
         if f.authority and f.attributed and not (f.authority == "ministry" and self.para.authority):
-            self.para.authority = f.authority
+            generic = f.authority == "ministry" and self.authority
+            self.para.authority = self.authority if generic else f.authority
+            if f.authority not in LOCAL_AUTHORITIES and not generic:
+                self.authority = f.authority
         if own is not None and own.kind == "city":
             self.para.place = own
         elif own is not None and own.kind == "landmark":
@@ -264,7 +276,7 @@ class Coder:
                 tally.event_date, tally.time_precision = current[0].date, current[0].precision
         for measure, count, group in counts:
             target = tally
-            if getattr(tally, measure) is not None and group not in ("all", tally.tally_group):
+            if group not in ("all", tally.tally_group):
                 target = self._sibling(tally, scope, group)
             if getattr(target, measure) is None:
                 setattr(target, measure, count)
