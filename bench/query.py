@@ -1,7 +1,8 @@
 """Benchmark of the query layer: filter + totals + timeline bins on a synthetic frame.
 
 Run: ``.venv/bin/python bench/query.py [N_EVENTS]`` (default 1,000,000). Prints p50/p95 in ms
-for each step and for the dashboard's per-rerun work (filter, totals, timeline bins).
+of the dashboard's per-rerun work (filter, totals, timeline bins) per filter, then the
+time of ``merge_events`` and of the CSV/GeoJSON exports on 20,000 events.
 """
 
 from __future__ import annotations
@@ -16,7 +17,16 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from dashboard.query import Filters, as_query_frame, filter_events, timeline_bins, totals
+from dashboard.query import (
+    Filters,
+    as_query_frame,
+    export_csv,
+    export_geojson,
+    filter_events,
+    merge_events,
+    timeline_bins,
+    totals,
+)
 from dashboard.types import EVENT_COLUMNS
 
 CITIES = [("Almaty", "Almaty City", 43.25, 76.91), ("Aktau", "Mangystau", 43.65, 51.17),
@@ -92,6 +102,11 @@ def main(n: int = 1_000_000, repeat: int = 20) -> None:
         times = np.array(_timed(rerun, repeat))
         print(f"{name:>20}: filter+totals+bins p50 {np.percentile(times, 50):6.1f} ms"
               f"  p95 {np.percentile(times, 95):6.1f} ms")
+    sample = df.iloc[:20_000]
+    for name, step in (("merge_events", merge_events), ("export_csv", export_csv),
+                       ("export_geojson", export_geojson)):
+        print(f"{name:>20}: {min(_timed(lambda step=step: step(sample), 3)):8.0f} ms "
+              "for 20,000 events")
 
 
 if __name__ == "__main__":

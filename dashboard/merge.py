@@ -30,7 +30,7 @@ from collections.abc import Iterator
 import numpy as np
 import pandas as pd
 
-from dashboard.counting import NO_DAY, day_numbers, strings
+from dashboard.counting import COUNTRY_NAMES, NO_DAY, codes_and_labels, day_numbers, strings
 
 MERGE_KM = 10.0
 """Largest distance between two city/landmark-precision reports of one incident."""
@@ -55,120 +55,111 @@ def with_cluster_reviews(df: pd.DataFrame, reviews: pd.DataFrame) -> pd.DataFram
     return df.assign(cluster_review=[values.get(str(e), "") for e in df["event_id"]])
 
 
-def _km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    p1, p2 = np.radians(lat1), np.radians(lat2)
-    a = (np.sin((p2 - p1) / 2) ** 2
-         + np.cos(p1) * np.cos(p2) * np.sin(np.radians(lon2 - lon1) / 2) ** 2)
-    return float(2 * _EARTH_KM * np.arcsin(np.sqrt(a)))
-
-
 def _day(day: int) -> str:
     return str(np.datetime64(int(day), "D"))
 
 
 class _Events:
-    """The incident columns merging needs, as plain Python lists indexed by row position."""
+    """The columns merging needs, as arrays indexed by row position."""
 
     def __init__(self, df: pd.DataFrame) -> None:
-        def text(name: str) -> list[str]:
-            return strings(df[name]) if name in df else [""] * len(df)
+        def codes(name: str) -> np.ndarray:
+            return codes_and_labels(df[name])[0] if name in df else np.zeros(len(df), np.int64)
 
         def numbers(name: str) -> np.ndarray:
             return pd.to_numeric(df[name]).to_numpy(dtype=float, na_value=np.nan) \
                 if name in df else np.full(len(df), np.nan)
 
-        self.event_id, self.article = text("event_id"), text("article_id")
-        self.event_type, self.location, self.kind = (
-            text("event_type"), text("location"), text("kind"))
-        self.review = text("cluster_review")
-        self.lat, self.lon = numbers("latitude"), numbers("longitude")
-        self.precision, self.geonameid = numbers("geo_precision"), numbers("geonameid")
+        def flags(name: str, value: str, default: bool) -> np.ndarray:
+            return (np.array(strings(df[name]), dtype=object) == value if name in df
+                    else np.full(len(df), default))
+
+        self.event_id = strings(df["event_id"])
+        self.event_type, self.location = (strings(df[c]) if c in df else [""] * len(df)
+                                          for c in ("event_type", "location"))
+        self.article, self.type_code, self.place_code = (
+            codes("article_id"), codes("event_type"), codes("location"))
+        self.compatible = np.isin(np.array(self.event_type, dtype=object), list(COMPATIBLE_TYPES))
+        self.lat, self.lon = np.radians(numbers("latitude")), np.radians(numbers("longitude"))
+        precision = numbers("geo_precision")
+        self.landmark = precision == 1
+        self.point = np.isin(precision, (1, 2)) & ~np.isnan(self.lat + self.lon)
+        self.geonameid = numbers("geonameid")
         start = day_numbers(df["event_date"]) if len(df) else np.zeros(0, np.int64)
         end = day_numbers(df["date_end"]) if "date_end" in df and len(df) else start
         self.start, self.end = start, np.where(end == NO_DAY, start, np.maximum(end, start))
-
-    def mergeable(self, i: int) -> bool:
-        return (self.kind[i] == "incident" and self.start[i] != NO_DAY
-                and self.review[i] != SPLIT)
-
-    def point(self, i: int) -> bool:
-        return self.precision[i] in (1, 2) and not np.isnan(self.lat[i] + self.lon[i])
+        self.split = flags("cluster_review", SPLIT, False)
+        self.mergeable = flags("kind", "incident", True) & (start != NO_DAY) & ~self.split
 
     def blocks(self, i: int) -> Iterator[tuple[object, ...]]:
-        """Keys under which a matching event must also be found (one per day of the window)."""
+        """Keys under which a matching event is also filed (one per day of its window)."""
         for day in range(int(self.start[i]), int(min(self.end[i], self.start[i] + 31)) + 1):
-            if self.point(i):
-                yield ("cell", day, int(self.lat[i] // 0.1), int(self.lon[i] // 0.1))
+            if self.point[i]:
+                yield ("cell", day, int(np.degrees(self.lat[i]) // 0.1),
+                       int(np.degrees(self.lon[i]) // 0.1))
             else:
-                yield ("place", day, self.location[i])
+                yield ("place", day, int(self.place_code[i]))
 
-    def near_blocks(self, i: int) -> Iterator[tuple[object, ...]]:
-        for key in self.blocks(i):
-            if key[0] == "cell":
-                for dlat in (-1, 0, 1):
-                    for dlon in (-1, 0, 1):
-                        yield ("cell", key[1], key[2] + dlat, key[3] + dlon)  # type: ignore[operator]
-            else:
-                yield key
-
-    def match(self, i: int, j: int) -> tuple[int, float, int, str] | None:
-        """(rank, km, day gap, reason) when ``i`` and ``j`` are one incident, else None.
+    def compare(self, left: np.ndarray, right: np.ndarray) -> dict[str, np.ndarray]:
+        """Every ``left`` x ``right`` pair: ``same`` (one incident?), ``rank``, ``km``, ``gap``.
 
         Rank 0 is the same landmark, 1 the same gazetteer place, 2 nearby points,
         3 the same region or country.
         """
-        if self.article[i] == self.article[j]:
-            return None
-        types = {self.event_type[i], self.event_type[j]}
-        if len(types) > 1 and not types <= COMPATIBLE_TYPES:
-            return None
-        if self.start[i] > self.end[j] or self.start[j] > self.end[i]:
-            return None
+        a, b = left[:, None], right[None, :]
+        types = (self.type_code[a] == self.type_code[b]) | (
+            self.compatible[a] & self.compatible[b])
+        dates = (self.start[a] <= self.end[b]) & (self.start[b] <= self.end[a])
+        points = self.point[a] & self.point[b]
+        landmarks = self.landmark[a] & self.landmark[b]
+        same_landmark = landmarks & (self.place_code[a] == self.place_code[b])
+        same_id = self.geonameid[a] == self.geonameid[b]
+        km = 2 * _EARTH_KM * np.arcsin(np.sqrt(np.clip(
+            np.sin((self.lat[b] - self.lat[a]) / 2) ** 2 + np.cos(self.lat[a])
+            * np.cos(self.lat[b]) * np.sin((self.lon[b] - self.lon[a]) / 2) ** 2, 0, 1)))
+        near = ~landmarks & (np.nan_to_num(km, nan=np.inf) <= MERGE_KM)
+        single_day = (self.start[a] == self.start[b]) & (self.end[a] == self.end[b]) & (
+            self.start[a] == self.end[a])
+        areas = (~self.point[a] & ~self.point[b] & (self.place_code[a] == self.place_code[b])
+                 & single_day & (self.type_code[a] == self.type_code[b]))
+        same = ((self.article[a] != self.article[b]) & types & dates
+                & ((points & (same_landmark | same_id | near)) | areas))
+        rank = np.select([same_landmark, same_id & points, points], [0, 1, 2], 3)
+        return {"same": same, "rank": rank, "km": np.where(rank < 2, 0.0, km),
+                "gap": np.abs(self.start[a] - self.start[b]) + np.abs(self.end[a] - self.end[b])}
+
+    def reason(self, i: int, j: int) -> str:
+        """Why ``j`` is the same incident as ``i``, in words."""
+        found = {k: v[0, 0] for k, v in self.compare(np.array([i]), np.array([j])).items()}
+        gid = "" if np.isnan(self.geonameid[i]) else f" (geonameid {int(self.geonameid[i])})"
+        level = "country" if self.location[i] in COUNTRY_NAMES.values() else "area"
+        where = [f"same place {self.location[i]}{gid}", f"same place {self.location[i]}{gid}",
+                 f"{found['km']:.1f} km apart ({self.location[i]} / {self.location[j]})",
+                 f"same {level} {self.location[i]}"][int(found["rank"])]
         same_day = self.start[i] == self.start[j] == self.end[i] == self.end[j]
-        place = self._same_place(i, j, same_day)
-        if place is None:
-            return None
-        rank, km, where = place
         when = (f"same day {_day(self.start[i])}" if same_day else
                 f"overlapping dates {_day(self.start[i])}..{_day(self.end[i])} / "
                 f"{_day(self.start[j])}..{_day(self.end[j])}")
-        gap = int(abs(self.start[i] - self.start[j]) + abs(self.end[i] - self.end[j]))
-        return rank, km, gap, f"{where}, {when}, types {self.event_type[i]}/{self.event_type[j]}"
-
-    def _same_place(self, i: int, j: int, same_day: bool) -> tuple[int, float, str] | None:
-        if self.point(i) and self.point(j):
-            landmarks = self.precision[i] == self.precision[j] == 1
-            if self.geonameid[i] == self.geonameid[j] or landmarks and (
-                    self.location[i] == self.location[j]):
-                gid = "" if np.isnan(self.geonameid[i]) else f" (geonameid {int(self.geonameid[i])})"
-                return 0 if landmarks else 1, 0.0, f"same place {self.location[i]}{gid}"
-            if landmarks:
-                return None
-            km = _km(self.lat[i], self.lon[i], self.lat[j], self.lon[j])
-            if km > MERGE_KM:
-                return None
-            return 2, km, f"{km:.1f} km apart ({self.location[i]} / {self.location[j]})"
-        if self.point(i) or self.point(j):
-            return None
-        if (self.location[i] != self.location[j] or not same_day
-                or self.event_type[i] != self.event_type[j]):
-            return None
-        level = "region" if self.precision[i] == 3 else "country"
-        return 3, 0.0, f"same {level} {self.location[i]}"
+        return f"{where}, {when}, types {self.event_type[i]}/{self.event_type[j]}"
 
 
-def _candidate_pairs(events: _Events, rows: list[int]) -> set[tuple[int, int]]:
+def _candidate_pairs(events: _Events) -> pd.DataFrame:
+    """Pairs (i < j) of matching events with their rank, distance and day gap."""
     blocks: dict[tuple[object, ...], list[int]] = defaultdict(list)
-    for i in rows:
-        for key in events.blocks(i):
-            blocks[key].append(i)
-    pairs = set()
-    for i in rows:
-        for key in events.near_blocks(i):
-            for j in blocks.get(key, ()):
-                if i < j:
-                    pairs.add((i, j))
-    return pairs
+    for row in np.flatnonzero(events.mergeable).tolist():
+        for key in events.blocks(row):
+            blocks[key].append(row)
+    found = [pd.DataFrame({"i": [], "j": [], "rank": [], "km": [], "gap": []}, dtype="int64")]
+    for key, members in blocks.items():
+        near = members if key[0] == "place" else [
+            j for dlat in (-1, 0, 1) for dlon in (-1, 0, 1)
+            for j in blocks.get((key[0], key[1], key[2] + dlat, key[3] + dlon), ())]  # type: ignore[operator]
+        a, b = np.array(members), np.array(near)
+        result = events.compare(a, b)
+        i, j = np.nonzero(result["same"] & (a[:, None] < b[None, :]))
+        found.append(pd.DataFrame({"i": a[i], "j": b[j], "rank": result["rank"][i, j],
+                                   "km": result["km"][i, j], "gap": result["gap"][i, j]}))
+    return pd.concat(found, ignore_index=True).drop_duplicates(["i", "j"])
 
 
 def merge_events(df: pd.DataFrame) -> pd.DataFrame:
@@ -186,33 +177,34 @@ def merge_events(df: pd.DataFrame) -> pd.DataFrame:
     ['de1', 'de1', 'de2']
     """
     events = _Events(df)
-    rows = sorted((i for i in range(len(df)) if events.mergeable(i)),
-                  key=lambda i: events.event_id[i])
-    scored = []
-    for i, j in _candidate_pairs(events, rows):
-        found = events.match(i, j)
-        if found is not None:
-            ids = sorted((events.event_id[i], events.event_id[j]))
-            scored.append((*found[:3], ids, i, j))
-    members = {i: [i] for i in range(len(df))}
-    root = list(range(len(df)))
-    for *_, i, j in sorted(scored):
-        a, b = root[i], root[j]
-        if a == b or not all(events.match(x, y) for x in members[a] for y in members[b]):
+    id_rank = np.empty(len(df), np.int64)
+    id_rank[np.argsort(np.array(events.event_id, dtype=object), kind="stable")] = np.arange(len(df))
+    pairs = _candidate_pairs(events)
+    i, j = pairs["i"].to_numpy(np.int64), pairs["j"].to_numpy(np.int64)
+    low, high = np.minimum(id_rank[i], id_rank[j]), np.maximum(id_rank[i], id_rank[j])
+    order = np.lexsort((high, low, pairs["gap"], pairs["km"], pairs["rank"]))
+    members = {x: np.array([x]) for x in range(len(df))}
+    articles = {x: {int(events.article[x])} for x in range(len(df))}
+    first, last = events.start.copy(), events.end.copy()
+    root = np.arange(len(df))
+    for x, y in zip(i[order].tolist(), j[order].tolist(), strict=True):
+        a, b = int(root[x]), int(root[y])
+        if (a == b or articles[a] & articles[b] or max(first[a], first[b]) > min(last[a], last[b])
+                or not events.compare(members[a], members[b])["same"].all()):
             continue
-        members[a] += members.pop(b)
-        for x in members[a]:
-            root[x] = a
+        members[a] = np.concatenate([members[a], members.pop(b)])
+        articles[a] |= articles.pop(b)
+        first[a], last[a] = max(first[a], first[b]), min(last[a], last[b])
+        root[members[a]] = a
     cluster_id, reason = list(events.event_id), [""] * len(df)
     for group in members.values():
-        first = min(group, key=lambda x: events.event_id[x])
-        for x in group:
-            cluster_id[x] = events.event_id[first]
-            if x != first:
-                reason[x] = events.match(first, x)[3]  # type: ignore[index]
-    for i in range(len(df)):
-        if events.review[i] == SPLIT:
-            reason[i] = "kept apart by analyst review"
+        head = int(group[np.argmin(id_rank[group])])
+        for x in group.tolist():
+            cluster_id[x] = events.event_id[head]
+            if x != head:
+                reason[x] = events.reason(head, x)
+    for x in np.flatnonzero(events.split).tolist():
+        reason[x] = "kept apart by analyst review"
     return df.assign(cluster_id=cluster_id, merge_reason=reason)
 
 
