@@ -44,6 +44,7 @@ def synthetic_events(n: int, seed: int = 0) -> pd.DataFrame:
     kind = np.where(rng.random(n) < 0.001, "tally", "incident")
     frame = pd.DataFrame({c: pd.Series([""] * n, dtype="str") for c in EVENT_COLUMNS})
     frame["event_id"] = [f"e{i}" for i in range(n)]
+    frame["article_id"] = [f"a{i // 3}" for i in range(n)]
     frame["event_date"] = start.astype("datetime64[ns]")
     frame["date_end"] = (start + span).astype("datetime64[ns]")
     frame["event_type"] = np.array(TYPES)[rng.integers(0, len(TYPES), n)]
