@@ -286,8 +286,8 @@ def gold_scope(g: GoldRow) -> tuple[str, str]:
 
     loc = default_gazetteer().resolve(g.location)
     raw = loc.raw if loc is not None else {}
-    kind = raw.get("kind") if raw.get("kind") in ("region", "city", "landmark") else "city"
-    return kind, raw.get("admin1") or (g.location if kind == "region" else "")
+    kind = str(raw.get("kind")) if raw.get("kind") in ("region", "city", "landmark") else "city"
+    return kind, str(raw.get("admin1") or (g.location if kind == "region" else ""))
 
 
 def gold_frame(gold: Sequence[GoldRow]) -> pd.DataFrame:

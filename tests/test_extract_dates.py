@@ -45,6 +45,10 @@ def first_date(lang: str, text: str, published: date | None = FRIDAY) -> DateRef
         ("en", "Today the square was empty.", date(2022, 1, 7), 1),
         ("en", "On Thursday evening troops arrived.", date(2022, 1, 6), 1),
         ("en", "On Jan. 5, 2022 the airport was seized.", date(2022, 1, 5), 1),
+        ("ru", "Второго января жители вышли на улицы.", date(2022, 1, 2), 1),
+        ("ru", "Пятого января толпа захватила акимат.", date(2022, 1, 5), 1),
+        ("ru", "Двадцать первого декабря прошёл митинг.", date(2021, 12, 21), 1),
+        ("ru", "5 января толпа захватила акимат.", date(2022, 1, 5), 1),
     ],
 )
 def test_resolved(lang: str, text: str, expected: date, precision: int) -> None:
@@ -75,9 +79,36 @@ def test_relative_without_published_date_stays_unresolved(lang: str, text: str) 
     assert ref is not None and ref.date is None and ref.precision == 3 and "no published date" in ref.note
 
 
-def test_deadline_after_published_date_is_no_event_date() -> None:
-    ref = first_date("en", "A state of emergency is in force until 19 January.")
-    assert ref is not None and ref.date is None
+@pytest.mark.parametrize(
+    ("lang", "text", "published", "expected"),
+    [
+        ("en", "A state of emergency is in force until 19 January.", date(2022, 1, 5), date(2022, 1, 19)),
+        ("de", "Der Ausnahmezustand gilt bis 19. Januar.", date(2022, 1, 5), date(2022, 1, 19)),
+        ("ru", "Режим ЧП введён до 19 января.", date(2022, 1, 5), date(2022, 1, 19)),
+        ("en", "Curfew stays until 2 January.", date(2021, 12, 28), date(2022, 1, 2)),
+    ],
+)
+def test_date_after_published_is_nearest_year_and_no_event_date(
+        lang: str, text: str, published: date, expected: date) -> None:
+    ref = first_date(lang, text, published)
+    assert ref is not None and ref.date == expected and ref.future
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "expected"),
+    [
+        ("en", "On 2 January drivers gathered; in 2011 police fired on strikers.", None),
+        ("de", "Am 5. Januar stürmten sie das Rathaus, wie schon im Dezember 2011.", None),
+        ("ru", "Второго января жители вышли на улицы.", None),
+        ("en", "On 5 January 2022 crowds stormed the akimat.", date(2022, 1, 5)),
+    ],
+)
+def test_without_published_date_only_a_stated_year_resolves(lang: str, text: str,
+                                                            expected: date | None) -> None:
+    doc = build_pipeline(lang)(text)
+    ref = sentence_dates(doc[:], None, load_lexicon(lang).dates, 2011)[0]
+    assert ref.date == expected and ref.history is False
+    assert (ref.precision, "no published date" in ref.note) == ((3, True) if expected is None else (1, False))
 
 
 def test_no_date_words_no_date() -> None:

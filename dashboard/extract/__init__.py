@@ -21,7 +21,7 @@ from spacy.tokens import Doc, Span
 
 from dashboard.errors import ProtestmapError
 from dashboard.extract.cues import TEXT, lemma_table
-from dashboard.extract.dates import year_hint
+from dashboard.extract.dates import latest_year
 from dashboard.extract.events import Facts, code_article, place_context, read_facts
 from dashboard.extract.lexicon import load_lexicon
 from dashboard.extract.pipeline import build_pipeline
@@ -123,7 +123,7 @@ def _extract_batch(batch: list[Article]) -> Iterator[tuple[Article, list[Event]]
             continue
         context = place_context(doc)
         lexicon = load_lexicon(a.language)
-        year = None if a.published is not None else year_hint(a.text)
+        year = None if a.published is not None else latest_year(a.text)
         facts: list[Facts] = [
             read_facts(s, span, lexicon, a.published, context, year)
             for s, span in zip(kept[id(a)], sentence_spans(doc))

@@ -20,8 +20,6 @@ from spacy.tokens import Doc, Span
 from dashboard.extract.cues import cues, doc_text, publish, spans_in
 from dashboard.extract.lexicon import DateWords, Lexicon, load_lexicon
 
-WRAP_DAYS = 60
-"""A day-and-month up to this far after the published date is a deadline; further, last year's."""
 YEAR_IN_TEXT = re.compile(r"\b(?:19[5-9]\d|20\d\d)\b")
 NUMERIC = re.compile(r"^(?P<d>[12]?\d|3[01])\.(?P<m>1[0-2]|0?[1-9])\.(?P<y>\d{4}|\d{2})?$")
 
@@ -40,6 +38,8 @@ class DateRef:
     note: str = ""
     day_part: bool = False
     """A part of a day ("am Abend", "overnight"): the evening of a day just told, if any."""
+    future: bool = False
+    """After the article's date ("until 19 January"): a deadline or a plan, never an event date."""
 
 
 def _alts(words: Iterable[object]) -> str:
@@ -61,6 +61,8 @@ def date_rules(words: DateWords) -> re.Pattern[str]:
     """
     month = f"(?:{_alts(words.months)})"
     day = r"(?:[12]?\d|3[01])(?:\.|st|nd|rd|th)?"
+    if words.ordinal_days:
+        day = f"(?:{day}|{_alts(words.ordinal_days)})"
     year = r"(?:1[89]\d\d|20\d\d)"
     rules = {
         "dm": rf"{day}\s+(?:of\s+)?{month}(?:\s+{year})?",
@@ -116,32 +118,51 @@ def _latest_weekday(weekday: int, base: date) -> date:
     return base - timedelta(days=(base.weekday() - weekday) % 7)
 
 
+def nearest_year(day: int, month: int, published: date) -> date | None:
+    """The day and month in the year that puts it nearest the published date.
+
+    >>> nearest_year(19, 1, date(2022, 1, 5)), nearest_year(16, 12, date(2022, 1, 5))
+    (datetime.date(2022, 1, 19), datetime.date(2021, 12, 16))
+    """
+    candidates = []
+    for year in (published.year - 1, published.year, published.year + 1):
+        try:
+            candidates.append(date(year, month, day))
+        except ValueError:
+            continue
+    return min(candidates, key=lambda d: abs((d - published).days), default=None)
+
+
 def _with_year(day: int, month: int, year: int | None, published: date | None,
-               year_hint: int | None) -> DateRef:
-    base_year = published.year if published is not None else year_hint
-    if year is None and base_year is None:
-        return DateRef(None, 3, note="day and month without a year or published date")
-    try:
-        d = date(year or base_year, month, day)  # type: ignore[arg-type]
-    except ValueError:
-        return DateRef(None, 3, note="impossible date")
+               latest_year: int | None) -> DateRef:
     if year is not None:
+        try:
+            d = date(year, month, day)
+        except ValueError:
+            return DateRef(None, 3, note="impossible date")
+        base_year = published.year if published is not None else latest_year
         return DateRef(d, 1, history=base_year is not None and year < base_year)
-    if published is not None and d > published + timedelta(days=7):
-        if (d - published).days <= WRAP_DAYS:
-            return DateRef(None, 3, note=f"{d} is after the article's date: a deadline, not an event")
-        d = d.replace(year=d.year - 1)
-    return DateRef(d, 1)
+    if published is None:
+        return DateRef(None, 3, note="day and month without a year, and no published date")
+    near = nearest_year(day, month, published)
+    if near is None:
+        return DateRef(None, 3, note="impossible date")
+    if near > published:
+        return DateRef(near, 1, future=True,
+                       note=f"{near} is after the article's date: a deadline, not an event")
+    return DateRef(near, 1)
 
 
 def resolve_date(label: str, text: str, published: date | None, words: DateWords,
-                 year_hint: int | None = None) -> DateRef:
-    """Resolve one tagged time expression.
+                 latest_year: int | None = None) -> DateRef:
+    """Resolve one tagged time expression. Without a published date only a date that
+    states its year resolves; ``latest_year`` (the latest year the article names) then
+    decides what is history.
 
     >>> from dashboard.extract.lexicon import load_lexicon
     >>> w = load_lexicon("de").dates
     >>> resolve_date("weekday", "Donnerstag", date(2022, 1, 7), w)
-    DateRef(date=datetime.date(2022, 1, 6), precision=1, history=False, note='', day_part=False)
+    DateRef(date=datetime.date(2022, 1, 6), precision=1, history=False, note='', day_part=False, future=False)
     >>> resolve_date("rel:-1", "in der Nacht", date(2022, 1, 7), w).date
     datetime.date(2022, 1, 6)
     """
@@ -151,8 +172,10 @@ def resolve_date(label: str, text: str, published: date | None, words: DateWords
     month = next((words.months[t] for t in tokens if t in words.months), None)
     year = next((n for n in numbers if n >= 1800), None)
     if label in ("dm", "md"):
-        day = next(n for n in numbers if n <= 31)
-        return _with_year(day, month or 1, year, published, year_hint)
+        ordinal = max(((len(w), n) for w, n in words.ordinal_days.items() if low.startswith(w)),
+                      default=(0, None))[1]
+        day = ordinal or next(n for n in numbers if n <= 31)
+        return _with_year(day, month or 1, year, published, latest_year)
     if label == "numeric":
         m = NUMERIC.match(text)
         if not m:
@@ -160,9 +183,9 @@ def resolve_date(label: str, text: str, published: date | None, words: DateWords
         y = m["y"]
         return _with_year(int(m["d"]), int(m["m"]),
                           None if y is None else int(y) + (2000 if len(y) == 2 else 0), published,
-                          year_hint)
+                          latest_year)
     if label in ("my", "year"):
-        base_year = published.year if published is not None else year_hint
+        base_year = published.year if published is not None else latest_year
         history = base_year is not None and year is not None and year < base_year
         if label == "my" and year is not None and month is not None:
             return DateRef(date(year, month, 1), 3, history=history)
@@ -182,10 +205,10 @@ def resolve_date(label: str, text: str, published: date | None, words: DateWords
     return DateRef(published + timedelta(days=offset), 2 if vague else 1, day_part=vague)
 
 
-def year_hint(text: str) -> int | None:
-    """The latest year a text mentions: the base year of its dates when it has no published date.
+def latest_year(text: str) -> int | None:
+    """The latest year a text mentions: without a published date, earlier years are history.
 
-    >>> year_hint("Im Dezember 2011 ... seit Januar 2022")
+    >>> latest_year("Im Dezember 2011 ... seit Januar 2022")
     2022
     """
     years = [int(y) for y in YEAR_IN_TEXT.findall(text)]
@@ -193,9 +216,9 @@ def year_hint(text: str) -> int | None:
 
 
 def sentence_dates(sent: Span, published: date | None, words: DateWords,
-                   year_hint: int | None = None) -> list[DateRef]:
+                   latest: int | None = None) -> list[DateRef]:
     """Resolved dates of the date spans inside one sentence, in text order."""
     return [
-        resolve_date(s.label_, s.text, published, words, year_hint)
+        resolve_date(s.label_, s.text, published, words, latest)
         for s in spans_in(sent, "dates")
     ]

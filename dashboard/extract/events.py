@@ -184,7 +184,7 @@ class Coder:
             own = anchor
         foreign_only = (own is None and any(p.kind == "foreign" for p in f.places)) or (
             f.abroad and (own is None or own.kind == "country"))
-        current = [d for d in f.dates if d.date is not None and not d.history]
+        current = [d for d in f.dates if d.date is not None and not d.history and not d.future]
         history = f.history or (not current and any(d.history for d in f.dates))
         if history or foreign_only:
             return

@@ -33,6 +33,8 @@ class DateWords:
     day_parts: tuple[str, ...]
     relative: dict[str, int]
     night_before_weekday: tuple[str, ...]
+    ordinal_days: dict[str, int]
+    """Days written as ordinal words ("второго" января -> 2)."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -132,6 +134,7 @@ def load_lexicon(language: str) -> Lexicon:
             day_parts=tuple(str(p) for p in d["day_parts"]),
             relative={str(k).lower(): int(v) for k, v in d["relative"].items()},
             night_before_weekday=tuple(str(p) for p in d["night_before_weekday"]),
+            ordinal_days={str(k).lower(): int(v) for k, v in (d.get("ordinal_days") or {}).items()},
         ),
         boilerplate=tuple(str(p) for p in raw["boilerplate"]),
         history_words=tuple(str(p) for p in raw.get("history_words") or ()),
