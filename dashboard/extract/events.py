@@ -45,6 +45,11 @@ BACKGROUND = frozenset({"kill", "arrest", "protest", "riot", "peaceful"})
 CASUALTY = frozenset({"kill", "arrest", "peaceful"})
 GENERIC = frozenset({"protest", "riot", "kill", "peaceful", "troops"})
 """Trigger classes too common to show that two sentences tell the same event."""
+REPORTED = frozenset({"protest", "riot", "peaceful", "troops", "deploy", "block", "kill"})
+"""Trigger classes that a statement about the past without a place or date of its own
+("a student who joined the march told ...", "he blamed the violence on ...") only mentions."""
+INTERVENTION = ("Protests", "Protest with intervention")
+NATIONAL = ("Strategic developments", "Other")
 RETOLD_KM = 10.0
 """A headline retold in the body with a common specific trigger lies within this distance."""
 BOILERPLATE = "protestmap_boilerplate"
@@ -69,6 +74,9 @@ class Facts:
     coordinated: bool = False
     abroad: bool = False
     live_entry: bool = False
+    irrealis: bool = False
+    """A future, conditional or hoped-for cue comes before the triggers ("experts expect",
+    "if arrests continue", "calls on the authorities to"): nothing happened yet."""
 
 
 def read_facts(sentence: Sentence, span: Span, lexicon: Lexicon, published: date | None,
@@ -91,7 +99,22 @@ def read_facts(sentence: Sentence, span: Span, lexicon: Lexicon, published: date
         coordinated=coordinated_places(span),
         abroad=any(foreign_locality(s.label_, context) for s in places),
         live_entry=bool(CLOCK.match(sentence.text)),
+        irrealis=irrealis(span),
     )
+
+
+def irrealis(span: Span) -> bool:
+    """Whether a future, conditional or wished-for cue precedes every trigger of the sentence.
+
+    "Experts expect peacekeepers to guard ..." and "They will gather again if arrests
+    continue" tell what may happen; "Protesters stormed the akimat and police say they will
+    investigate" still tells the storming.
+    """
+    cues_here = cues_in(span, "irrealis")
+    if not cues_here:
+        return False
+    triggers = spans_in(span, "triggers")
+    return not triggers or cues_here[0][1] <= triggers[0].start
 
 
 def speaker_label(span: Span) -> bool:
@@ -147,6 +170,8 @@ class Paragraph:
     authority: str = ""
     tallies: dict[str, Event] = field(default_factory=dict)
     incident: Event | None = None
+    abroad: bool = False
+    """The paragraph's last place was abroad: sentences naming none are about it too."""
 
 
 @dataclass
@@ -169,6 +194,8 @@ class Coder:
     classes: dict[int, frozenset[str]] = field(default_factory=dict)
     authority: str = ""
     """The last national authority the article attributed a statement to."""
+    abroad: bool = False
+    """The headline names only places abroad ("В Бишкеке прошла акция ...")."""
 
     def add(self, f: Facts) -> None:
         s = f.sentence
@@ -186,6 +213,10 @@ class Coder:
             f.abroad and (own is None or own.kind == "country"))
         current = [d for d in f.dates if d.date is not None and not d.history and not d.future]
         history = f.history or (not current and any(d.history for d in f.dates))
+        if foreign_only:
+            self.para.place, self.para.abroad = None, True
+        elif own is not None and own.kind in SPECIFIC_KINDS:
+            self.para.abroad = False
         if history or foreign_only:
             return
         if f.authority and f.attributed and not (f.authority == "ministry" and self.para.authority):
@@ -226,7 +257,7 @@ class Coder:
         if national and not local_here:
             self._tally(f, scope, counts, current, self.para.authority)
             return True
-        if (local_here or f.anaphoric) and self.para.incident is not None:
+        if (local_here or f.anaphoric or not f.authority) and self.para.incident is not None:
             _add_counts(self.para.incident, f.counts)
             return True
         if not specific and not local_here:
@@ -293,11 +324,20 @@ class Coder:
 
     def _incident(self, f: Facts, own: Place | None, current: list[DateRef]) -> None:
         coded = classify(f.classes)
-        if coded is None:
+        if coded is None or f.irrealis:
             return
         notes: list[str] = []
         if f.classes <= CASUALTY and (own is None or own.kind not in SPECIFIC_KINDS):
             return
+        if own is None and (self.para.abroad or (self.abroad and self.para.place is None)):
+            return
+        if own is None and not current and f.attributed and f.classes <= REPORTED:
+            return
+        if own is None and coded == INTERVENTION and self._intervene(f):
+            return
+        if "emergency" in f.classes and coded == NATIONAL:
+            own = home_country()
+            notes.append("a national decision: coded at country level")
         place = own if own is not None else self.para.place or self.city
         if place is None:
             if not self.about_home:
@@ -317,6 +357,20 @@ class Coder:
         self.para.incident = event
         self.events.append(event)
         self.classes[id(event)] = f.classes
+
+    def _intervene(self, f: Facts) -> bool:
+        """An intervention told without a place of its own ("Police fired tear gas") after
+        a protest in the same paragraph is that protest's intervention: the protest becomes
+        a protest with intervention. False if there is no such protest."""
+        protest = self.para.incident
+        if protest is None or protest.event_type != INTERVENTION[0]:
+            return False
+        protest.sub_event_type = INTERVENTION[1]
+        if f.sentence.text not in protest.evidence:
+            protest.evidence += " " + f.sentence.text
+        _add_counts(protest, f.counts)
+        self.classes[id(protest)] = self.classes.get(id(protest), frozenset()) | f.classes
+        return True
 
 
 def _add_counts(event: Event, counts: Sequence[tuple[str, Count, str]]) -> None:
@@ -416,6 +470,8 @@ def code_article(article: Article, facts: Sequence[Facts]) -> list[Event]:
     """All events of one article, incidents deduplicated, tallies merged."""
     about_home = any(p.country == HOME for f in facts for p in f.places)
     coder = Coder(article, about_home, article_city(facts))
+    headline = [p for f in facts if f.sentence.index == 0 for p in f.places]
+    coder.abroad = bool(headline) and all(p.kind == "foreign" for p in headline)
     for f in facts:
         coder.add(f)
     return dedupe_incidents(coder.events, coder.classes) + merge_tallies(coder.tallies)

@@ -64,6 +64,8 @@ class Lexicon:
     conjunctions: tuple[str, ...]
     negations: tuple[str, ...]
     not_counts_after: tuple[str, ...]
+    irrealis: tuple[str, ...] = ()
+    """Future, conditional and wish cues ("expect", "if", "versprechen", "пообещать")."""
 
     @cached_property
     def boilerplate_pattern(self) -> re.Pattern[str]:
@@ -93,6 +95,7 @@ class Lexicon:
             "conj": {"conj": self.conjunctions},
             "negation": {"negation": self.negations},
             "notcount": {"notcount": self.not_counts_after},
+            "irrealis": {"irrealis": self.irrealis},
         }
 
 
@@ -143,4 +146,5 @@ def load_lexicon(language: str) -> Lexicon:
         conjunctions=tuple(str(p) for p in raw.get("conjunctions") or ()),
         negations=tuple(str(p) for p in raw.get("negations") or ()),
         not_counts_after=tuple(str(p) for p in raw.get("not_counts_after") or ()),
+        irrealis=tuple(str(p) for p in raw.get("irrealis") or ()),
     )
