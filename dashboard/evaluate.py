@@ -121,9 +121,26 @@ def place_ok(g: GoldRow, e: Event) -> bool:
     return geodesic((g.latitude, g.longitude), (e.place.latitude, e.place.longitude)).km <= g.max_km
 
 
+UNDATED_WINDOW_DAYS = 28
+"""A gold window this wide says the article does not date the event (CORPUS.md: whole-month
+windows for undated articles); an unresolved prediction (no date) fits it."""
+
+
 def date_ok(g: GoldRow, e: Event) -> bool:
+    """Whether the prediction's date is in the gold window; no date fits no window
+    or a window of a month or more (the article does not say).
+
+    >>> from dashboard.types import Place
+    >>> row = GoldRow("a", "G", "incident", "Almaty", 43.2, 76.9, 10, "Protests", frozenset(),
+    ...               date(2022, 1, 1), date(2022, 1, 31), {}, "")
+    >>> date_ok(row, Event(article_id="a", event_date=None, event_type="Protests", kind="incident",
+    ...                    sub_event_type="Peaceful protest", place=Place("Almaty", 43.2, 76.9),
+    ...                    evidence="..."))
+    True
+    """
     if e.event_date is None:
-        return g.earliest is None
+        return g.earliest is None or (
+            g.latest is not None and (g.latest - g.earliest).days >= UNDATED_WINDOW_DAYS)
     return (g.earliest is None or g.earliest <= e.event_date) and (g.latest is None or e.event_date <= g.latest)
 
 

@@ -49,6 +49,9 @@ REPORTED = frozenset({"protest", "riot", "peaceful", "troops", "deploy", "block"
 """Trigger classes that a statement about the past without a place or date of its own
 ("a student who joined the march told ...", "he blamed the violence on ...") only mentions."""
 INTERVENTION = ("Protests", "Protest with intervention")
+SEQUEL = frozenset({"shooting", "disperse", "riot"})
+"""Trigger classes that, told without a place of their own right after an incident,
+continue it ("Smoke is rising over the building, shots are heard")."""
 NATIONAL = ("Strategic developments", "Other")
 RETOLD_KM = 10.0
 """A headline retold in the body with a common specific trigger lies within this distance."""
@@ -195,7 +198,8 @@ class Coder:
     authority: str = ""
     """The last national authority the article attributed a statement to."""
     abroad: bool = False
-    """The headline names only places abroad ("В Бишкеке прошла акция ...")."""
+    """The headline names a place abroad and none at home below the country
+    ("В Бишкеке прошла акция солидарности с жителями Казахстана")."""
 
     def add(self, f: Facts) -> None:
         s = f.sentence
@@ -335,6 +339,11 @@ class Coder:
             return
         if own is None and coded == INTERVENTION and self._intervene(f):
             return
+        if own is None and f.classes <= SEQUEL and self.para.incident is not None:
+            _continue(self.para.incident, f)
+            return
+        if f.classes & {"protest", "block"} == {"block"} and security_only(f):
+            return
         if "emergency" in f.classes and coded == NATIONAL:
             own = home_country()
             notes.append("a national decision: coded at country level")
@@ -366,11 +375,23 @@ class Coder:
         if protest is None or protest.event_type != INTERVENTION[0]:
             return False
         protest.sub_event_type = INTERVENTION[1]
-        if f.sentence.text not in protest.evidence:
-            protest.evidence += " " + f.sentence.text
-        _add_counts(protest, f.counts)
+        _continue(protest, f)
         self.classes[id(protest)] = self.classes.get(id(protest), frozenset()) | f.classes
         return True
+
+
+def _continue(event: Event, f: Facts) -> None:
+    """A sentence that goes on telling ``event``: its words and figures join it."""
+    if f.sentence.text not in event.evidence:
+        event.evidence += " " + f.sentence.text
+    _add_counts(event, f.counts)
+
+
+def security_only(f: Facts) -> bool:
+    """Whether the sentence's only actors are security forces or troops ("Soldiers blocked
+    the access roads"): their blockade is a security measure, not a protest."""
+    return ("troops" in f.classes or SECURITY in f.actors) and all(
+        a in (SECURITY, "CSTO forces") for a in f.actors)
 
 
 def _add_counts(event: Event, counts: Sequence[tuple[str, Count, str]]) -> None:
@@ -471,7 +492,8 @@ def code_article(article: Article, facts: Sequence[Facts]) -> list[Event]:
     about_home = any(p.country == HOME for f in facts for p in f.places)
     coder = Coder(article, about_home, article_city(facts))
     headline = [p for f in facts if f.sentence.index == 0 for p in f.places]
-    coder.abroad = bool(headline) and all(p.kind == "foreign" for p in headline)
+    coder.abroad = any(p.kind == "foreign" for p in headline) and all(
+        p.kind in ("foreign", "country") for p in headline)
     for f in facts:
         coder.add(f)
     return dedupe_incidents(coder.events, coder.classes) + merge_tallies(coder.tallies)

@@ -43,7 +43,7 @@ TYPE_RULES: tuple[TypeRule, ...] = (
     TypeRule(frozenset({"protest", "block"}), "Protests", "Peaceful protest"),
     TypeRule(frozenset({"arrest"}), "Strategic developments", "Arrests"),
     TypeRule(frozenset({"deploy"}), "Strategic developments", "Other", all_of=frozenset({"troops"})),
-    TypeRule(frozenset({"emergency"}), "Strategic developments", "Other"),
+    TypeRule(frozenset({"emergency", "curfew"}), "Strategic developments", "Other"),
     TypeRule(frozenset({"kill"}), "Riots", "Violent demonstration"),
 )
 
