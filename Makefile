@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml requirements.lock
 	touch $(STAMP)
 
 run: install
-	$(BIN)/protestmap ingest seeds/ --db $(DB) --quiet || true
+	$(BIN)/protestmap ingest seeds/ --db $(DB) --quiet
 	$(BIN)/protestmap serve --db $(DB) --port $(PORT)
 
 test: install
