@@ -147,3 +147,84 @@ def test_evening_is_the_evening_of_the_day_just_told() -> None:
 def test_landmark_is_not_passed_on_to_the_next_sentence() -> None:
     out = events("In Almaty stürmten Demonstranten die Stadtverwaltung. Auch die Präsidentenresidenz brannte.")
     assert sorted(e.place.name for e in out) == ["Almaty", "Almaty City Akimat"]
+
+
+def coded(e: Event) -> tuple[str, str, str]:
+    return e.event_type, e.sub_event_type, e.place.name
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [
+        # future, conditional, expectation, appeal: nothing has happened
+        ("en", "Experts expect peacekeepers to guard strategic sites in Almaty."),
+        ("en", "If arrests continue, they will gather again in Almaty."),
+        ("en", "Rights groups have called for an independent inquiry into the shootings in Almaty."),
+        ("de", "Die Opposition ruft für Samstag zu Protesten in Almaty auf."),
+        ("ru", "Эксперты ожидают, что миротворцы возьмут под охрану объекты в Алматы."),
+        ("ru", "Организаторы пообещали собраться снова, если в Алматы продолжатся аресты."),
+        # a statement about the past with no place or date of its own only mentions
+        ("en", "A 22-year-old student who joined the march told us the crowd had been peaceful."),
+        ("en", "Tokayev has blamed the violence on foreign-trained militants."),
+        # security forces blocking roads is not a protest blockade
+        ("ru", "Военные блокировали подъезды к центру Алматы."),
+        ("en", "Soldiers blocked all roads to the centre of Almaty."),
+    ],
+)
+def test_background_gives_no_incident(lang: str, text: str) -> None:
+    assert [coded(e) for e in events(text, lang) if e.kind == "incident"] == []
+
+
+def test_things_that_happened_stay_before_a_future_cue() -> None:
+    text = "Protesters stormed the akimat in Almaty, and police say they will investigate."
+    assert [coded(e) for e in events(text, "en")] == [
+        ("Riots", "Violent demonstration", "Almaty City Akimat")]
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [
+        ("en", "President Tokayev declared a state of emergency in Almaty on Wednesday."),
+        ("ru", "В Алматы в среду введён режим чрезвычайного положения."),
+        ("de", "Präsident Tokajew verhängte am Mittwoch in Almaty den Ausnahmezustand."),
+    ],
+)
+def test_state_of_emergency_is_national(lang: str, text: str) -> None:
+    [e] = events(text, lang)
+    assert (e.event_type, e.place.kind, e.place.geo_precision) == ("Strategic developments", "country", 4)
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "sub_type"),
+    [
+        ("en", "Thousands gathered in Almaty on Wednesday. Police fired tear gas at them.",
+         "Protest with intervention"),
+        ("ru", "В среду тысячи людей вышли на митинг в Алматы. Полиция применила слезоточивый газ.",
+         "Protest with intervention"),
+    ],
+)
+def test_intervention_without_place_is_the_protests(lang: str, text: str, sub_type: str) -> None:
+    [e] = events(text, lang)
+    assert (e.event_type, e.sub_event_type, e.place.name) == ("Protests", sub_type, "Almaty")
+    assert "tear gas" in e.evidence or "газ" in e.evidence
+
+
+def test_figures_without_source_join_the_paragraphs_incident() -> None:
+    text = ("Police in Almaty used tear gas overnight to break up a crowd of protesters. "
+            "Dozens of people were detained, according to witnesses.")
+    [e] = events(text, "en")
+    assert (e.kind, e.arrests.value, e.arrests.qualifier) == ("incident", 12, "vague")
+
+
+def test_sentences_after_a_place_abroad_stay_abroad() -> None:
+    text = ("В Бишкеке прошла акция солидарности с жителями Казахстана\n\n"
+            "Несколько десятков человек собрались у посольства в Бишкеке.\n\n"
+            "Акция прошла спокойно, милиция не вмешивалась.")
+    assert events(text, "ru") == []
+
+
+def test_undated_article_leaves_day_and_month_unresolved() -> None:
+    text = "Zhanaozen has a painful past.\n\nOn 2 January, drivers gathered in Zhanaozen."
+    [e] = events(text, "en", published=None)
+    assert (e.place.name, e.event_date, e.time_precision) == ("Zhanaozen", None, 3)
+    assert "no published date" in e.notes

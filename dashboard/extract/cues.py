@@ -138,7 +138,7 @@ class LookupLemmatizer:
 
     def _entry(self, orth: int) -> tuple[int, int]:
         text = self.strings[orth]
-        lemma = self.table.get(text, text)
+        lemma = self.table.get(text) or self.table.get(text.lower(), text)
         entry = (self.strings.add(lemma), self.strings.add(lemma.lower()))
         self.known[orth] = entry
         return entry
