@@ -148,13 +148,38 @@ def find_numbers(doc: Doc, lexicon: Lexicon, blocked: set[int],
                 and GROUP.match(doc[end].text) and doc[i].text.isdigit():
             value = value * 1000 + int(doc[end].text)
             end += 1
+        if not is_vague and not doc[i].text.isdigit():
+            value, end = _compound(doc, value, end, lexicon, blocked)
         scale = _scale(doc, end, lexicon) if end < len(doc) and not is_vague else None
         if scale:
             value *= scale
             end += 1
+            if not doc[i].text.isdigit():
+                value, end = _compound(doc, value, end, lexicon, blocked)
         out.append(NumberSpan(i, end, int(value), is_vague))
         i = end
     return out
+
+
+def _word_value(doc: Doc, i: int, lexicon: Lexicon) -> float | None:
+    """The value of a number word (its form or its lemma), None for anything else."""
+    token = doc[i]
+    for form in (token.lower_, token.norm_):
+        if form in lexicon.number_words:
+            return lexicon.number_words[form]
+    return None
+
+
+def _compound(doc: Doc, value: float, end: int, lexicon: Lexicon, blocked: set[int]) -> tuple[float, int]:
+    """Number words that add up ("сорок семь" 47, "сто пятьдесят три" 153, "две тысячи
+    триста" 2300): each following word smaller than the last joins the number."""
+    last = value % 1000 or value
+    while end < len(doc) and end not in blocked:
+        nxt = _word_value(doc, end, lexicon)
+        if nxt is None or nxt >= last or not float(nxt).is_integer():
+            break
+        value, last, end = value + nxt, nxt, end + 1
+    return value, end
 
 
 def _qualifier(doc: Doc, start: int, lexicon_quals: list[tuple[str, int, int]]) -> tuple[str, int]:
@@ -247,7 +272,7 @@ class CountTagger:
                     _cue_after(doc, window, measure_cues) if attached else None)
             if measure is None or (self._is_year(doc, num) and noun is None):
                 continue
-            if num.vague:
+            if num.vague and not (qualifier != "exact" and self._scale_word(doc, num)):
                 qualifier = "vague"
             span = Span(doc, qstart, (noun or person or (None, 0, num.end))[2], label=measure)
             span._.count = Count(num.value, _as_qualifier(qualifier), span.text)
@@ -255,6 +280,13 @@ class CountTagger:
             spans.append(span)
         publish(doc, "counts", spans)
         return doc
+
+    def _scale_word(self, doc: Doc, num: NumberSpan) -> bool:
+        """Whether the number is one scale word ("тысячи", "hundreds"): vague alone, a
+        round figure after a qualifier ("около тысячи" = about 1000)."""
+        token = doc[num.start]
+        return num.end - num.start == 1 and (
+            token.lower_ in self.lexicon.scale_words or token.norm_ in self.lexicon.scale_words)
 
     @staticmethod
     def _is_year(doc: Doc, num: NumberSpan) -> bool:
