@@ -23,15 +23,28 @@ def report() -> EvaluationReport:
 
 def test_incident_and_tally_scores(report: EvaluationReport) -> None:
     overall = report.as_dict()["overall"]
-    assert overall["incidents"]["f1"] >= 0.68, report.render()
-    assert overall["incidents"]["recall"] >= 0.72
-    assert overall["tallies"]["f1"] >= 0.85
-    assert overall["type_accuracy"] >= 0.75 and overall["count_accuracy"] >= 0.9
+    assert overall["incidents"]["f1"] >= 0.81, report.render()
+    assert overall["incidents"]["precision"] >= 0.8 and overall["incidents"]["recall"] >= 0.82
+    assert overall["tallies"]["f1"] >= 0.9
+    assert overall["type_accuracy"] >= 0.84 and overall["count_accuracy"] >= 0.95
 
 
-@pytest.mark.parametrize("language", ["de", "en", "ru"])
-def test_every_language_finds_events(report: EvaluationReport, language: str) -> None:
-    assert report.as_dict()["by_language"][language]["incidents"]["recall"] >= 0.6
+@pytest.mark.parametrize(("language", "f1_floor"), [("de", 0.87), ("en", 0.73), ("ru", 0.84)])
+def test_every_language_keeps_its_incident_f1(report: EvaluationReport, language: str,
+                                             f1_floor: float) -> None:
+    incidents = report.as_dict()["by_language"][language]["incidents"]
+    assert incidents["f1"] >= f1_floor, report.render()
+    assert incidents["recall"] >= 0.75
+
+
+def test_russian_within_a_tenth_of_german(report: EvaluationReport) -> None:
+    by_language = report.as_dict()["by_language"]
+    assert by_language["de"]["incidents"]["f1"] - by_language["ru"]["incidents"]["f1"] <= 0.1
+
+
+def test_side_by_side_groups_add_up_in_one_article(report: EvaluationReport) -> None:
+    [mvd] = [r for r in report.articles if r.article.startswith("011_")]
+    assert mvd.totals_predicted == mvd.totals_expected == {"killed": 44, "injured": 748, "arrested": 3000}
 
 
 def test_corpus_totals_match_gold(report: EvaluationReport) -> None:

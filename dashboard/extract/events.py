@@ -29,7 +29,7 @@ from dashboard.extract.places import (
     resolve_place,
 )
 from dashboard.extract.prefilter import Sentence
-from dashboard.extract.triggers import classify, trigger_classes
+from dashboard.extract.triggers import DESTRUCTIVE, classify, trigger_classes
 from dashboard.types import MEASURES, Article, Count, Event, Measure, Place
 
 SPECIFIC_KINDS = ("landmark", "city")
@@ -339,8 +339,11 @@ class Coder:
             return
         if own is None and coded == INTERVENTION and self._intervene(f):
             return
-        if own is None and f.classes <= SEQUEL and self.para.incident is not None:
-            _continue(self.para.incident, f)
+        last = self.para.incident
+        if own is None and last is not None and (f.classes <= SEQUEL or (
+                not current and not f.classes & DESTRUCTIVE
+                and coded == (last.event_type, last.sub_event_type))):
+            _continue(last, f)
             return
         if f.classes & {"protest", "block"} == {"block"} and security_only(f):
             return
