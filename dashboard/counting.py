@@ -10,8 +10,17 @@ is the tally's place: a city (or a landmark: the place itself), a region
 * groups stated side by side add up (26 attackers + 18 security forces = 44);
   a *later* figure for everyone (group ``all``, or no group) replaces its parts;
   one of the same day or older counts only if it is larger than their sum;
-* different authorities are competing claims: the figure is a range ``low..high``
-  and its value the latest statement (ties: the higher);
+* different authorities: a tally is a running total, which never shrinks, so the
+  headline is the largest of the authorities' latest figures (ties: the latest
+  statement); a later, smaller figure of another authority does not replace it.
+  *Competing claims* are the figures stated on the headline's day, the day before
+  (``CONTEMPORARY_DAYS``) or any later day: they give the range ``low..high``
+  (a later figure below the headline contradicts a running total). A figure of
+  another authority stated two or more days before the headline is history, an
+  earlier point of the same count, not disagreement: it does not widen the range.
+  So 50 arrests (unnamed authority, 7 Jan) and 10,000 (Interior Ministry, 12 Jan)
+  give 10,000 with no range; 3,000+ (7 Jan) and 1,012+ (8 Jan, another
+  authority) give 3,000+ with the range 1,012–3,000;
 * each scope shows the larger of its tally and what is inside it, and says which.
   Inside a city are its incidents; inside a region its cities (each already the
   larger of its tally and its incidents) and its other incidents; inside a
@@ -50,7 +59,8 @@ class Figure:
     """One counter: ``value`` with its range, qualifier and a sentence saying how it was obtained.
 
     ``vague`` is how much of ``value`` comes from vague words ("dozens" -> 12);
-    ``parts`` lists the figures that make it up, one line each.
+    ``parts`` lists the figures that make it up, one line each; ``summary`` is a
+    short form of ``method`` for a caption ("Interior Ministry, 7 Jan 2022 · all of Kazakhstan").
 
     >>> Figure(3000, 3000, 3000, "at least", "Interior Ministry tally").display()
     '3000+'
@@ -63,6 +73,7 @@ class Figure:
     method: str = ""
     parts: list[str] = field(default_factory=list)
     vague: int = 0
+    summary: str = ""
 
     def display(self) -> str:
         """The figure as a counter shows it: ``3000+``, ``~40``, ``26–164``, ``≤10``.
@@ -176,10 +187,11 @@ class _Claim:
     day: int = NO_DAY
     incidents: int = 0
     tallies: int = 0
+    summary: str = ""
 
     def figure(self) -> Figure:
         return Figure(self.value, self.low, self.high, self.qualifier, self.method,
-                      list(self.parts), self.vague)
+                      list(self.parts), self.vague, self.summary or self.method)
 
 
 def combine_qualifiers(qualifiers: Iterable[str | None]) -> str:
@@ -204,6 +216,8 @@ def combine_qualifiers(qualifiers: Iterable[str | None]) -> str:
 
 
 def _day_text(day: int) -> str:
+    if day == NO_DAY:
+        return "unknown date"
     d = date(1970, 1, 1) + timedelta(days=int(day))
     return f"{d.day} {d:%b %Y}"
 
@@ -238,7 +252,8 @@ def _larger(tally: _Claim | None, inside: _Claim) -> _Claim:
         return inside
     if inside.value > tally.value:
         return replace(inside, method=f"{inside.method}, larger than the {tally.method}: "
-                                      f"{tally.value}", parts=inside.parts + tally.parts)
+                                      f"{tally.value}", parts=inside.parts + tally.parts,
+                       summary=f"{inside.summary or inside.method} (more than the tally)")
     method = tally.method
     if inside.value:
         method += f", larger than the {inside.method}: {inside.value}"
@@ -261,28 +276,42 @@ def _authority_claim(rows: list[dict[str, Any]], measure: str, scope: str) -> _C
     day = max(r["day"] for r in used)
     value = sum(r[measure] for r in used)
     stated = " + ".join(f"{r[measure]} {r['group']}" for r in used) if used != [everyone] else ""
-    method = (f"{authority} tally of {_day_text(day) if day != NO_DAY else 'unknown date'} "
-              f"({scope}{': ' + stated if stated else ''})")
+    method = f"{authority} tally of {_day_text(day)} ({scope}{': ' + stated if stated else ''})"
     qualifier = combine_qualifiers(r["qualifier"] for r in used)
     vague = sum(r[measure] for r in used if r["qualifier"] == "vague")
     parts = tuple(f"{method}: {r[measure]} {r['group']} {_NOUNS.get(measure, measure)} "
                   f"({r['qualifier'] or 'exact'})" for r in used)
-    return _Claim(value, value, value, qualifier, vague, method, parts, day, tallies=1)
+    return _Claim(value, value, value, qualifier, vague, method, parts, day, tallies=1,
+                  summary=f"{authority}, {_day_text(day)} · {scope}")
+
+
+CONTEMPORARY_DAYS = 1
+"""Another authority's figure at most this many days older than the headline competes with it."""
 
 
 def _tally_claim(rows: list[dict[str, Any]], measure: str, scope: str) -> _Claim:
-    """Competing authorities for one scope: range over their figures, value of the latest."""
+    """Authorities for one scope: the largest latest figure, a range over the competing claims."""
     by_authority: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for row in rows:
         by_authority[row["authority"]].append(row)
     claims = [_authority_claim(by_authority[a], measure, scope) for a in sorted(by_authority)]
-    chosen = max(claims, key=lambda c: (c.day, c.value))
+    chosen = max(claims, key=lambda c: (c.value, c.day))
     if len(claims) == 1:
         return chosen
-    low, high = min(c.low for c in claims), max(c.high for c in claims)
-    others = "; ".join(f"{c.method}: {c.value}" for c in claims if c is not chosen)
-    return replace(chosen, low=low, high=high,
-                   method=f"{chosen.method}, competing claims {low}–{high} ({others})",
+    earliest = chosen.day - CONTEMPORARY_DAYS if chosen.day != NO_DAY else NO_DAY
+    competing = [c for c in claims if c.day >= earliest or c.day == NO_DAY]
+    history = [c for c in claims if c.day < earliest and c.day != NO_DAY]
+    low, high = min(c.low for c in competing), max(c.high for c in competing)
+    method, summary = chosen.method, chosen.summary
+    if len(competing) > 1:
+        others = "; ".join(f"{c.method}: {c.value}" for c in competing if c is not chosen)
+        method += f", competing claims {low}–{high} ({others})"
+        n = len(competing) - 1
+        summary += f" · {n} other {'authority' if n == 1 else 'authorities'}"
+    if history:
+        method += (", earlier figures of other authorities (history, not disagreement): "
+                   + "; ".join(f"{c.method}: {c.value}" for c in history))
+    return replace(chosen, low=low, high=high, method=method, summary=summary,
                    parts=tuple(p for c in claims for p in c.parts))
 
 
@@ -434,19 +463,19 @@ def _measure_figure(events: pd.DataFrame, incidents: np.ndarray, tallies: pd.Dat
 
 def _largest_crowd(events: pd.DataFrame, incidents: np.ndarray) -> Figure:
     if "crowd_size" not in events:
-        return Figure(method="no crowd size stated")
+        return Figure(method="no crowd size stated", summary="no crowd size stated")
     at = _stated_rows(events, incidents, "crowd_size")
     if not len(at):
-        return Figure(method="no crowd size stated")
+        return Figure(method="no crowd size stated", summary="no crowd size stated")
     row = events.iloc[at[int(np.argmax(_numbers(events["crowd_size"], at)))]]
     value = int(row["crowd_size"])
     qualifier = row.get("crowd_size_qualifier")
     qualifier = "exact" if qualifier is None or pd.isna(qualifier) else str(qualifier)
     day = day_numbers(pd.Series([row["event_date"]]))[0]
-    when = f" on {_day_text(day)}" if day != NO_DAY else ""
-    method = f"largest single crowd: {row.get('location', '') or 'unknown place'}{when}"
+    place = row.get("location", "") or "unknown place"
+    method = f"largest single crowd: {place}{f' on {_day_text(day)}' if day != NO_DAY else ''}"
     return Figure(value, value, value, qualifier, method, [method],
-                  value if qualifier == "vague" else 0)
+                  value if qualifier == "vague" else 0, f"{place}, {_day_text(day)}")
 
 
 def count_totals(events: pd.DataFrame, incidents: np.ndarray, tallies: np.ndarray, *,
@@ -469,7 +498,8 @@ def count_totals(events: pd.DataFrame, incidents: np.ndarray, tallies: np.ndarra
     n_incidents = (len(np.unique(codes_and_labels(events["cluster_id"], incidents)[0]))
                    if "cluster_id" in events else int(incidents.sum()))
     if not n_incidents and not tallies.any():
-        nothing = Figure(method="no events match the filters")
+        nothing = Figure(method="no events match the filters",
+                         summary="no events match the filters")
         return Totals(nothing, nothing, nothing, nothing, events=0, note=nothing.method)
     tally_rows = events[tallies]
     killed, injured, arrested = (

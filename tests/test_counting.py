@@ -145,19 +145,45 @@ def test_incidents_larger_than_tally_win_and_say_so(prepare):
     assert method.startswith("sum of 2 incidents, larger than the Interior Ministry tally")
 
 
-@pytest.mark.parametrize("events, value, low, high", [
-    ([tally("2022-01-07", killed=26), tally("2022-01-09", authority="government", killed=164)],
-     164, 26, 164),
-    ([tally("2022-01-09", killed=26), tally("2022-01-07", authority="government", killed=164)],
-     26, 26, 164),
+MINISTRY_AND_UNNAMED = [
+    tally("2022-01-07", authority="", arrested=(50, "at least")),
+    tally("2022-01-07", authority="", arrested=(3000, "at least")),
+    tally("2022-01-08", authority="government", arrested=(1012, "at least")),
+    tally("2022-01-12", arrested=(10000, "about")),
+]
+"""Arrest figures as the demo corpus states them: an unnamed authority, the government, the ministry."""
+
+
+@pytest.mark.parametrize("events, filters, value, low, high", [
     ([tally("2022-01-07", killed=26), tally("2022-01-07", authority="government", killed=30)],
-     30, 26, 30),
-], ids=["later-statement", "later-lower-statement", "same-day-higher"])
-def test_competing_authorities_give_a_range(prepare, events, value, low, high):
-    killed = totals(prepare(frame(events)), Filters()).killed
-    assert (killed.value, killed.low, killed.high) == (value, low, high)
-    assert killed.display() == f"{low}–{high}"
-    assert "competing claims" in killed.method
+     Filters(), 30, 26, 30),
+    ([tally("2022-01-08", killed=26), tally("2022-01-07", authority="government", killed=30)],
+     Filters(), 30, 26, 30),
+    ([tally("2022-01-07", killed=26), tally("2022-01-09", authority="government", killed=164)],
+     Filters(), 164, 164, 164),
+    ([tally("2022-01-07", authority="", arrested=50), tally("2022-01-12", arrested=10000)],
+     Filters(), 10000, 10000, 10000),
+    ([tally("2022-01-09", killed=26), tally("2022-01-07", authority="government", killed=164)],
+     Filters(), 164, 26, 164),
+    (MINISTRY_AND_UNNAMED, Filters(until=date(2022, 1, 7)), 3000, 3000, 3000),
+    (MINISTRY_AND_UNNAMED, Filters(until=date(2022, 1, 8)), 3000, 1012, 3000),
+    (MINISTRY_AND_UNNAMED, Filters(until=date(2022, 1, 11)), 3000, 1012, 3000),
+    (MINISTRY_AND_UNNAMED, Filters(), 10000, 10000, 10000),
+], ids=["same-day", "a-day-apart", "older-is-history", "older-small-is-history",
+        "later-smaller-does-not-replace", "play-7-jan", "play-8-jan-higher-wins",
+        "play-11-jan-no-drop", "play-all-days"])
+def test_competing_authorities(prepare, events, filters, value, low, high):
+    measure = "killed" if events[0].fatalities else "arrested"
+    figure = getattr(totals(prepare(frame(events)), filters), measure)
+    assert (figure.value, figure.low, figure.high) == (value, low, high)
+    assert ("competing claims" in figure.method) == (low != high)
+
+
+def test_older_figures_of_other_authorities_are_named_as_history(prepare):
+    arrested = totals(prepare(frame(MINISTRY_AND_UNNAMED)), Filters()).arrested
+    assert arrested.display() == "~10000"
+    assert arrested.summary == "Interior Ministry, 12 Jan 2022 · all of Kazakhstan"
+    assert "history, not disagreement" in arrested.method and "3000" in arrested.method
 
 
 def test_vague_figures_are_counted_and_flagged(prepare):
