@@ -9,12 +9,11 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from functools import cache
 from itertools import product
-from operator import attrgetter, itemgetter
+from operator import attrgetter
 from pathlib import Path
-from typing import Any
 
 import numpy
 import spacy_lookups_data
@@ -29,6 +28,7 @@ from dashboard.extract.lexicon import Lexicon, load_lexicon
 GAP = "..."
 MAX_GAP = 6
 INDEX = "protestmap_cues"
+STARTS = "protestmap_cue_starts"
 TEXT = "protestmap_text"
 """Key of the per-group cue index in Doc.user_data (plain tuples, cheap to read)."""
 Lemmas = Mapping[str, str]
@@ -206,8 +206,9 @@ class CueTagger:
                     continue
                 end = found
             index[group].append((label, start, end))
-        doc.user_data[INDEX] = {g: sorted(v, key=lambda c: (c[1], c[2], c[0]))
-                                for g, v in index.items()}
+        ordered = {g: sorted(v, key=lambda c: (c[1], c[2], c[0])) for g, v in index.items()}
+        doc.user_data[INDEX] = ordered
+        doc.user_data[STARTS] = {g: [c[1] for c in v] for g, v in ordered.items()}
         return doc
 
 
@@ -222,39 +223,41 @@ def cues(doc: Doc, group: str) -> list[tuple[str, int, int]]:
     return doc.user_data.get(INDEX, {}).get(group, [])
 
 
-def _within(doc: Doc, key: str, items: Sequence[Any], start_of: Callable[[Any], int],
-            lo: int, hi: int) -> list[Any]:
-    """The items (sorted by start) that start in [lo, hi), found by bisection on starts
-    cached in Doc.user_data under ``key``."""
+def cues_in(span: Span, group: str) -> list[tuple[str, int, int]]:
+    """The cues of one group that start inside ``span`` (a sentence of a longer doc),
+    found by bisection on the cue starts."""
+    doc = span.doc
+    items = doc.user_data.get(INDEX, {}).get(group)
     if not items:
         return []
-    starts = doc.user_data.get(key)
-    if starts is None or len(starts) != len(items):
-        starts = doc.user_data[key] = [start_of(x) for x in items]
-    return list(items[bisect_left(starts, lo):bisect_left(starts, hi)])
-
-
-def cues_in(span: Span, group: str) -> list[tuple[str, int, int]]:
-    """The cues of one group that start inside ``span`` (a sentence of a longer doc)."""
-    return _within(span.doc, f"{INDEX}_starts_{group}", cues(span.doc, group), itemgetter(1),
-                   span.start, span.end)
+    starts = doc.user_data[STARTS][group]
+    return items[bisect_left(starts, span.start):bisect_left(starts, span.end)]
 
 
 def publish(doc: Doc, name: str, spans: list[Span]) -> None:
     """Write ``spans`` (stably sorted by start) as ``doc.spans[name]``, and keep the Span
-    objects themselves in Doc.user_data so later readers do not rebuild them from the SpanGroup."""
+    objects themselves (with their starts) in Doc.user_data so later readers neither
+    rebuild them from the SpanGroup nor scan them all."""
     spans = sorted(spans, key=attrgetter("start"))
     doc.spans[name] = SpanGroup(doc, name=name, spans=spans)
-    doc.user_data[f"protestmap_{name}"] = spans
+    doc.user_data[_key(name)] = (spans, [sp.start for sp in spans])
+
+
+@cache
+def _key(name: str) -> str:
+    return f"protestmap_{name}"
 
 
 def spans_of(doc: Doc, name: str) -> list[Span]:
     """The spans a component published under ``name`` (or ``doc.spans[name]``), by start."""
-    kept = doc.user_data.get(f"protestmap_{name}")
-    return kept if kept is not None else sorted(doc.spans.get(name, ()), key=attrgetter("start"))
+    kept = doc.user_data.get(_key(name))
+    return kept[0] if kept is not None else sorted(doc.spans.get(name, ()), key=attrgetter("start"))
 
 
 def spans_in(span: Span, name: str) -> list[Span]:
     """The spans published under ``name`` that start inside ``span``, in text order."""
-    return _within(span.doc, f"protestmap_{name}_starts", spans_of(span.doc, name),
-                   attrgetter("start"), span.start, span.end)
+    kept = span.doc.user_data.get(_key(name))
+    if kept is None:
+        return [s for s in spans_of(span.doc, name) if span.start <= s.start < span.end]
+    spans, starts = kept
+    return spans[bisect_left(starts, span.start):bisect_left(starts, span.end)]
