@@ -3,34 +3,42 @@
 The parent reads and decodes files, skips articles the database already
 holds, and sends batches to a two-process pool that runs
 ``dashboard.extract.extract_many``. The pool's workers fork from a server
-started first thing, which builds the pipelines while the parent reads
-(``dashboard.warm``), so both workers start warm and share that memory.
-Finished batches are written in order, a
-few at a time, each write one transaction. A handful of articles is extracted
-in-process (starting the pool would cost more than it saves). If extraction
-fails on a batch (or the pool breaks), the batch is redone in the parent, article
-by article if need be, so one bad article is reported and the others still go in.
+that builds the pipelines of the languages among the first articles
+(``dashboard.warm``), so both workers start warm and share that memory; a
+language that turns up later is built by each worker when it first meets it.
+While that server starts, the parent goes on reading ahead. Finished batches
+are written in order, a few at a time, each write one transaction. A handful of
+articles is extracted in-process (starting the pool would cost more than it
+saves). If extraction fails on a batch (or the pool breaks), the batch is redone
+in the parent, article by article if need be, so one bad article is reported and
+the others still go in.
+Cross-article clusters are recomputed once, after the last write.
 """
 
 from __future__ import annotations
 
 import multiprocessing
+import os
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import islice
 from multiprocessing import forkserver
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from dashboard.errors import BadInput
-from dashboard.ingest import HTML_SUFFIXES, TEXT_SUFFIXES, read_articles
-from dashboard.store import Store
+from dashboard.ingest import read_articles
 from dashboard.types import Article, Event
+
+if TYPE_CHECKING:
+    from dashboard.store import Store
 
 BATCH = 48
 """Articles per extraction batch sent to a worker."""
@@ -42,8 +50,11 @@ SMALL = 16
 """Up to this many articles are extracted without starting the pool."""
 MAX_CHUNK_CHARS = 4_000_000
 """A batch or read-ahead holds at most this much article text, however many articles."""
+START_AHEAD_CHARS = 16_000_000
+"""Article text read ahead while the pool starts (the parent's core is free until then)."""
 WORKERS = 2
-SINGLE = TEXT_SUFFIXES | HTML_SUFFIXES
+WARM_LANGUAGES = "PROTESTMAP_WARM_LANGUAGES"
+"""Environment variable naming the languages whose pipelines the pool's server builds."""
 
 Extracted = list[tuple[Article, list[Event]]]
 T = TypeVar("T")
@@ -51,7 +62,11 @@ T = TypeVar("T")
 
 @dataclass
 class IngestSummary:
-    """Running totals of one ingest (updated as it goes; shown by the progress bar)."""
+    """Running totals of one ingest (updated per batch; shown by the progress bar).
+
+    An extracted batch counts as added at once; its write corrects ``added``,
+    ``known`` and ``events`` to what the database really took.
+    """
 
     articles: int = 0
     added: int = 0
@@ -91,36 +106,29 @@ def ingest(
     started = time.perf_counter()
     summary = IngestSummary()
     store.create_schema()
-    if workers >= 2 and not _few_files(paths):
-        _pool_context()
-        forkserver.ensure_running()
     stream = _new_articles(read_articles(paths, published=published, source=source,
                                          language=language), store, summary, on_error)
     first = list(islice(stream, SMALL + 1))
     articles = _chunks(_chain(first, stream), BATCH)
-    if len(first) <= SMALL or workers < 2:
+    if len(first) <= SMALL or workers < 1:
         batches: Iterable[Extracted] = _inline(articles, summary, on_error)
     else:
-        batches = _pooled(articles, workers, summary, on_error)
+        batches = _pooled(articles, workers, {a.language for a in first}, summary, on_error)
     pending: Extracted = []
     for i, batch in enumerate(batches, start=1):
+        summary.added += len(batch)
+        summary.events += sum(len(events) for _, events in batch)
+        on_update(summary)
         pending.extend(batch)
         if i % WRITE_EVERY == 0:
             _write(store, pending, summary, on_update)
             pending = []
     _write(store, pending, summary, on_update)
+    if summary.events:
+        store.recluster()
     summary.seconds = time.perf_counter() - started
     on_update(summary)
     return summary
-
-
-def _few_files(paths: Sequence[Path]) -> bool:
-    """Whether ``paths`` are a handful of single-article files (no folder, no manifest).
-
-    >>> _few_files([Path("a.txt"), Path("b.html")]), _few_files([Path("seeds")])
-    (True, False)
-    """
-    return len(paths) <= SMALL and all(Path(p).suffix.lower() in SINGLE for p in paths)
 
 
 def _chain(first: list[T], rest: Iterator[T]) -> Iterator[T]:
@@ -184,16 +192,29 @@ def _here(batch: list[Article], summary: IngestSummary,
         return _one_by_one(batch, summary, on_error)
 
 
-def _pooled(batches: Iterator[list[Article]], workers: int, summary: IngestSummary,
-            on_error: Callable[[str], None]) -> Iterator[Extracted]:
-    context = _pool_context()
+def _pooled(batches: Iterator[list[Article]], workers: int, languages: set[str],
+            summary: IngestSummary, on_error: Callable[[str], None]) -> Iterator[Extracted]:
+    """Batches extracted by ``workers`` processes, in order; read ahead while they start."""
+    context = _pool_context(languages)
     in_flight: deque[tuple[list[Article], Future[list[list[Event]]]]] = deque()
+    backlog: list[list[Article]] = []
+    backlog_chars = 0
     with ProcessPoolExecutor(workers, mp_context=context) as pool:
+        starting = threading.Thread(target=_start, args=(pool, workers), daemon=True)
+        starting.start()
         try:
             for batch in batches:
-                in_flight.append((batch, _submit(pool, batch)))
-                if len(in_flight) > 2 * workers:
+                backlog.append(batch)
+                backlog_chars += sum(len(a.text) for a in batch)
+                if starting.is_alive() and backlog_chars < START_AHEAD_CHARS:
+                    continue
+                starting.join()
+                in_flight.extend((b, _submit(pool, b)) for b in backlog)
+                backlog, backlog_chars = [], 0
+                while len(in_flight) > 2 * workers:
                     yield _collect(*in_flight.popleft(), summary, on_error)
+            starting.join()
+            in_flight.extend((b, _submit(pool, b)) for b in backlog)
             while in_flight:
                 yield _collect(*in_flight.popleft(), summary, on_error)
         except BaseException:
@@ -201,10 +222,26 @@ def _pooled(batches: Iterator[list[Article]], workers: int, summary: IngestSumma
             raise
 
 
-def _pool_context() -> multiprocessing.context.BaseContext:
-    """Workers fork from a server that has already built the extraction pipelines."""
+def _start(pool: ProcessPoolExecutor, workers: int) -> None:
+    """Start the pool's processes (each ``submit`` waits until the fork server is ready)."""
+    with suppress(Exception):  # a broken pool shows in the real batches, which are redone here
+        for _ in range(workers):
+            pool.submit(int)
+
+
+def _pool_context(languages: set[str]) -> multiprocessing.context.BaseContext:
+    """Workers fork from a server that has already built the pipelines of ``languages``."""
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["dashboard.runner", "dashboard.warm"])
+    before = os.environ.get(WARM_LANGUAGES)
+    os.environ[WARM_LANGUAGES] = ",".join(sorted(languages))
+    try:
+        forkserver.ensure_running()
+    finally:
+        if before is None:
+            del os.environ[WARM_LANGUAGES]
+        else:
+            os.environ[WARM_LANGUAGES] = before
     return context
 
 
@@ -243,9 +280,9 @@ def _write(store: Store, batch: Extracted, summary: IngestSummary,
            on_update: Callable[[IngestSummary], None]) -> None:
     if not batch:
         return
-    result = store.add(batch)
-    summary.added += result.articles_added
+    result = store.add(batch, recluster=False)
+    summary.added += result.articles_added - len(batch)
     summary.known += result.articles_known
-    summary.events += result.events_added
+    summary.events += result.events_added - sum(len(events) for _, events in batch)
     summary.words += sum(len(a.text.split()) for a, _ in batch)
     on_update(summary)

@@ -1,4 +1,4 @@
-"""The event database: DuckDB tables ``articles``, ``events``, ``review``, ``meta``.
+"""The event database: DuckDB tables ``articles``, ``events``, ``review``, ``clusters``, ``meta``.
 
 DuckDB lets one process write a file at a time, so every operation opens its
 own short connection (retrying while another process holds the lock) and
@@ -6,6 +6,12 @@ closes it: concurrent ingests take turns batch by batch, and a dashboard
 reading the file waits at most one batch. Rows go in as Arrow tables, one
 transaction per batch; an article already stored is skipped, so re-ingesting
 is a no-op. Analyst corrections live in ``review`` and are applied on read.
+
+Cross-article clusters (:mod:`dashboard.merge`) are computed at write time: each
+write (a batch, a review, an undo) recomputes them in its own transaction and
+stores them in ``clusters``, so readers get ``cluster_id`` and ``merge_reason``
+without merging. The whole table is recomputed from the stored events and
+reviews, so the result does not depend on the order articles came in.
 """
 
 from __future__ import annotations
@@ -17,20 +23,24 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from functools import cache
 from importlib.util import find_spec
 from pathlib import Path
 from typing import Any, Self
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 
 from dashboard.errors import BadInput, StoreError
+from dashboard.merge import REVIEW_FIELD, SPLIT, merge_events, with_cluster_reviews
 from dashboard.types import EVENT_COLUMNS, Article, Event
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+UPGRADABLE = frozenset({1})
+"""Older schema versions this one upgrades in place (version 2 added ``clusters``)."""
 DEFAULT_DB = Path("data/events.duckdb")
 LOCK_TIMEOUT = 120.0
 """Seconds to wait for another process's write lock before giving up."""
@@ -39,7 +49,29 @@ DATE_COLUMNS = frozenset({"event_date", "date_end"})
 INT_COLUMNS = frozenset({"time_precision", "geo_precision", "geonameid", "fatalities",
                          "injuries", "arrests", "crowd_size", "sentence_index"})
 FLOAT_COLUMNS = frozenset({"latitude", "longitude"})
-REVIEWABLE = tuple(c for c in EVENT_COLUMNS if c not in ("event_id", "article_id"))
+COUNT_FIELDS = ("fatalities", "injuries", "arrests", "crowd_size")
+REVIEWABLE = ("event_type", "sub_event_type", *COUNT_FIELDS, "event_date", "kind", "notes",
+              REVIEW_FIELD)
+"""Fields an analyst may correct; ``cluster`` takes the value ``split``."""
+ACLED_TYPES = {
+    "Protests": ("Peaceful protest", "Protest with intervention",
+                 "Excessive force against protesters"),
+    "Riots": ("Violent demonstration", "Mob violence"),
+    "Violence against civilians": ("Sexual violence", "Attack",
+                                   "Abduction/forced disappearance"),
+    "Battles": ("Armed clash", "Government regains territory",
+                "Non-state actor overtakes territory"),
+    "Explosions/Remote violence": ("Chemical weapon", "Air/drone strike", "Suicide bomb",
+                                   "Shelling/artillery/missile attack",
+                                   "Remote explosive/landmine/IED", "Grenade"),
+    "Strategic developments": ("Agreement", "Arrests", "Change to group/activity",
+                               "Disrupted weapons use", "Headquarters or base established",
+                               "Looting/property destruction",
+                               "Non-violent transfer of territory", "Other"),
+}
+"""ACLED event types and their sub-event types (the values a review may set)."""
+MERGE_COLUMNS = ("event_id", "article_id", "kind", "event_type", "location", "geonameid",
+                 "geo_precision", "latitude", "longitude", "event_date", "date_end")
 ARTICLE_COLUMNS = ("article_id", "title", "published", "source", "url", "language", "path",
                    "text", "n_words", "ingested_at")
 
@@ -79,7 +111,11 @@ SCHEMA_SQL = (
     ("CREATE TABLE IF NOT EXISTS review (review_id BIGINT DEFAULT nextval('review_seq'), "
     "event_id VARCHAR NOT NULL, field VARCHAR NOT NULL, value VARCHAR, note VARCHAR, "
     "created_at TIMESTAMP)"),
+    ("CREATE TABLE IF NOT EXISTS clusters (event_id VARCHAR NOT NULL, "
+     "cluster_id VARCHAR NOT NULL, merge_reason VARCHAR NOT NULL)"),
 )
+CLUSTER_SCHEMA = pa.schema([("event_id", pa.string()), ("cluster_id", pa.string()),
+                            ("merge_reason", pa.string())])
 
 
 def default_db_path() -> Path:
@@ -145,7 +181,7 @@ class Store:
         return None
 
     def create_schema(self) -> None:
-        """Create the tables if missing; refuse a database of another schema version."""
+        """Create the tables if missing (upgrading an older schema); refuse an unknown one."""
         if self.path.exists():
             with self._connect(read_only=True) as con:
                 if _schema_version(con) == SCHEMA_VERSION:
@@ -153,13 +189,17 @@ class Store:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self._connect() as con:
             found = _schema_version(con)
-            if found not in (None, SCHEMA_VERSION):
+            if found not in (None, SCHEMA_VERSION, *UPGRADABLE):
                 raise StoreError(f"{self.path}: database has schema version {found}, this "
                                  f"protestmap writes version {SCHEMA_VERSION}; use a new --db")
+            con.execute("BEGIN TRANSACTION")
             for statement in SCHEMA_SQL:
                 con.execute(statement)
-            con.execute("INSERT INTO meta VALUES ('schema_version', ?) ON CONFLICT DO NOTHING",
-                        [str(SCHEMA_VERSION)])
+            con.execute("INSERT INTO meta VALUES ('schema_version', ?) ON CONFLICT DO UPDATE "
+                        "SET value = excluded.value", [str(SCHEMA_VERSION)])
+            if found in UPGRADABLE:
+                _recluster(con)
+            con.execute("COMMIT")
 
     @contextmanager
     def _connect(self, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -185,10 +225,13 @@ class Store:
         finally:
             con.close()
 
-    def add(self, batch: Sequence[tuple[Article, list[Event]]]) -> AddResult:
+    def add(self, batch: Sequence[tuple[Article, list[Event]]], *,
+            recluster: bool = True) -> AddResult:
         """Store a batch of articles with their events in one transaction.
 
         Articles already in the database (by ``article_id``) and their events are skipped.
+        The clusters are recomputed in the same transaction when events were added,
+        unless ``recluster`` is false (then call :meth:`recluster` after the last batch).
         """
         first: dict[str, tuple[Article, list[Event]]] = {}
         for article, events in batch:
@@ -196,23 +239,38 @@ class Store:
         unique = list(first.values())
         if not unique:
             return AddResult(0, 0, 0)
+        with self._transaction() as con:
+            known = _stored(con, [a.article_id for a, _ in unique])
+            fresh = [(a, evs) for a, evs in unique if a.article_id not in known]
+            events = _events_table(fresh)
+            self._insert(con, "articles", _articles_table([a for a, _ in fresh]))
+            self._insert(con, "events", events)
+            if recluster and events.num_rows:
+                _recluster(con)
+        return AddResult(len(fresh), len(known), events.num_rows)
+
+    def recluster(self) -> int:
+        """Recompute every cross-article cluster from the stored events and reviews.
+
+        Returns the number of clusters (an event alone is its own cluster).
+        """
+        with self._transaction() as con:
+            return _recluster(con)
+
+    @contextmanager
+    def _transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A write connection inside one transaction: committed, or rolled back on any error."""
         with self._connect() as con:
             con.execute("BEGIN TRANSACTION")
             try:
-                known = _stored(con, [a.article_id for a, _ in unique])
-                fresh = [(a, evs) for a, evs in unique if a.article_id not in known]
-                events = _events_table(fresh)
-                self._insert(con, "articles", _articles_table([a for a, _ in fresh]))
-                self._insert(con, "events", events)
+                yield con
                 con.execute("COMMIT")
             except duckdb.Error as exc:
                 con.execute("ROLLBACK")
-                raise StoreError(
-                    f"{self.path}: batch not written, nothing changed ({exc})") from None
+                raise StoreError(f"{self.path}: nothing written, nothing changed ({exc})") from None
             except BaseException:
                 con.execute("ROLLBACK")
                 raise
-        return AddResult(len(fresh), len(known), events.num_rows)
 
     def _insert(self, con: duckdb.DuckDBPyConnection, table: str, rows: pa.Table) -> None:
         if rows.num_rows == 0:
@@ -231,34 +289,48 @@ class Store:
         with self._connect(read_only=True) as con:
             return _stored(con, ids)
 
-    def add_review(self, event_id: str, field: str, value: str | None, note: str = "") -> None:
-        """Record an analyst's correction of one field of one event (applied on read)."""
-        if field not in REVIEWABLE:
-            raise BadInput(f"review: field '{field}' cannot be corrected "
-                           f"(one of {', '.join(REVIEWABLE)})")
-        with self._connect() as con:
+    def add_review(self, event_id: str, field: str, value: str | None, note: str = "") -> int:
+        """Record an analyst's correction of one field of one event; returns its review id.
+
+        The correction is applied on read and survives re-ingesting; clusters are
+        recomputed at once. Field ``cluster`` with value ``split`` keeps the event
+        out of any cross-article cluster.
+        """
+        value = check_review(field, value)
+        with self._transaction() as con:
             if not con.execute("SELECT 1 FROM events WHERE event_id = ?", [event_id]).fetchone():
                 raise BadInput(f"review: no event with id '{event_id}'")
-            con.execute("INSERT INTO review (event_id, field, value, note, created_at) "
-                        "VALUES (?, ?, ?, ?, ?)", [event_id, field, value, note, _now()])
+            row = con.execute(
+                "INSERT INTO review (event_id, field, value, note, created_at) "
+                "VALUES (?, ?, ?, ?, ?) RETURNING review_id",
+                [event_id, field, value, note, _now()]).fetchone()
+            _recluster(con)
+        return int(row[0]) if row else 0
+
+    def undo_review(self, review_id: int) -> None:
+        """Remove one review (the field shows its previous value again); clusters recomputed."""
+        with self._transaction() as con:
+            if not con.execute("DELETE FROM review WHERE review_id = ? RETURNING review_id",
+                               [review_id]).fetchone():
+                raise BadInput(f"review: no review with id {review_id}")
+            _recluster(con)
+
+    def reviews_frame(self) -> pd.DataFrame:
+        """Every review, oldest first: review_id, event_id, field, value, note, created_at."""
+        with self._connect(read_only=True) as con:
+            return con.execute("SELECT review_id, event_id, field, value, note, created_at "
+                               "FROM review ORDER BY created_at, review_id").df()
 
     def events_frame(self) -> pd.DataFrame:
-        """All events (``EVENT_COLUMNS`` + ``published``, ``title``), reviews applied.
+        """All events (``EVENT_COLUMNS`` + ``published``, ``title``, ``cluster_id``,
+        ``merge_reason``), reviews applied.
 
-        Dates are datetime64, counts nullable Int64, coordinates float64.
+        Dates are datetime64, counts nullable Int64, coordinates float64. An event
+        merged with no other is its own cluster (``cluster_id`` = its ``event_id``,
+        ``merge_reason`` empty).
         """
-        cols = ", ".join(f"e.{c}" for c in EVENT_COLUMNS)
         with self._connect(read_only=True) as con:
-            df = con.execute(
-                f"SELECT {cols}, a.published, a.title FROM events e "
-                "LEFT JOIN articles a USING (article_id) "
-                "ORDER BY e.event_date NULLS LAST, e.article_id, e.sentence_index, e.event_id"
-            ).df()
-            reviews = con.execute(
-                "SELECT event_id, field, value FROM review QUALIFY row_number() OVER "
-                "(PARTITION BY event_id, field ORDER BY created_at DESC, review_id DESC) = 1"
-            ).df()
-        return _apply_reviews(_typed(df), reviews)
+            return _read_events(con, EVENT_COLUMNS, with_clusters=True)
 
     def articles_frame(self, *, with_text: bool = False) -> pd.DataFrame:
         """One row per article (the text itself only when asked for)."""
@@ -271,11 +343,12 @@ class Store:
         return df
 
     def versions(self) -> dict[str, Any]:
-        """Schema, data (articles, events, reviews and a digest) and gazetteer versions."""
+        """Schema, data (articles, events, reviews and a digest of both) and gazetteer versions."""
         with self._connect(read_only=True) as con:
             n_articles, digest = con.execute(
                 "SELECT count(*), md5(coalesce(string_agg(article_id, ',' ORDER BY article_id),"
-                " '')) FROM articles").fetchone() or (0, "")
+                " '') || coalesce((SELECT string_agg(review_id::VARCHAR, ',' ORDER BY review_id)"
+                " FROM review), '')) FROM articles").fetchone() or (0, "")
             n_events = _count(con, "events")
             n_reviews = _count(con, "review")
         return {
@@ -362,12 +435,85 @@ def _typed(df: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
+def check_review(field: str, value: str | None) -> str:
+    """``value`` as stored for a review of ``field``; ``BadInput`` (one line) if it cannot be.
+
+    A count may be emptied with ``""`` (the article states none).
+
+    >>> check_review("fatalities", " 30 "), check_review("cluster", "split")
+    ('30', 'split')
+    >>> check_review("kind", "rumour")
+    Traceback (most recent call last):
+    dashboard.errors.BadInput: review: kind must be one of incident, tally, not 'rumour'
+    """
+    text = (value or "").strip()
+    if field not in REVIEWABLE:
+        raise BadInput(f"review: field '{field}' cannot be corrected "
+                       f"(one of {', '.join(REVIEWABLE)})")
+    allowed = {"event_type": tuple(ACLED_TYPES), "kind": ("incident", "tally"),
+               "sub_event_type": tuple(s for subs in ACLED_TYPES.values() for s in subs),
+               REVIEW_FIELD: (SPLIT,)}.get(field)
+    if allowed is not None and text not in allowed:
+        raise BadInput(f"review: {field} must be one of {', '.join(allowed)}, not '{text}'")
+    if field in COUNT_FIELDS and text and not (text.isascii() and text.isdigit()):
+        raise BadInput(f"review: {field} must be a whole number of people or empty, not '{text}'")
+    if field == "event_date":
+        try:
+            date.fromisoformat(text)
+        except ValueError:
+            raise BadInput(f"review: event_date must be a date YYYY-MM-DD, not '{text}'") from None
+    return str(int(text)) if field in COUNT_FIELDS and text else text
+
+
+def _read_events(con: duckdb.DuckDBPyConnection, columns: Sequence[str], *,
+                 with_clusters: bool = False) -> pd.DataFrame:
+    """The events' ``columns`` (+ article columns and clusters if asked), reviews applied."""
+    cols = ", ".join(f"e.{c}" for c in columns)
+    extra = ", a.published, a.title" if with_clusters else ""
+    clusters = ("LEFT JOIN clusters c USING (event_id) " if with_clusters else "")
+    df = con.execute(
+        f"SELECT {cols}{extra}"
+        + (", coalesce(c.cluster_id, e.event_id) AS cluster_id, "
+           "coalesce(c.merge_reason, '') AS merge_reason" if with_clusters else "")
+        + " FROM events e LEFT JOIN articles a USING (article_id) " + clusters
+        + "ORDER BY e.event_date NULLS LAST, e.article_id, e.sentence_index, e.event_id"
+    ).df()
+    reviews = con.execute(
+        "SELECT event_id, field, value FROM review QUALIFY row_number() OVER "
+        "(PARTITION BY event_id, field ORDER BY created_at DESC, review_id DESC) = 1 "
+        "ORDER BY event_id, field"
+    ).df()
+    return _apply_reviews(_typed(df), reviews)
+
+
+def _recluster(con: duckdb.DuckDBPyConnection) -> int:
+    """Replace the ``clusters`` table by a fresh :func:`merge_events` of every event."""
+    df = _read_events(con, MERGE_COLUMNS)
+    reviews = con.execute("SELECT event_id, field, value FROM review WHERE field = ? "
+                          "ORDER BY created_at, review_id", [REVIEW_FIELD]).df()
+    merged = merge_events(with_cluster_reviews(df, reviews))
+    rows = pa.Table.from_pandas(merged[["event_id", "cluster_id", "merge_reason"]],
+                                schema=CLUSTER_SCHEMA, preserve_index=False)
+    con.execute("DELETE FROM clusters")
+    con.register("new_clusters", rows)
+    try:
+        con.execute("INSERT INTO clusters SELECT * FROM new_clusters")
+    finally:
+        con.unregister("new_clusters")
+    return int(merged["cluster_id"].nunique())
+
+
 def _apply_reviews(df: pd.DataFrame, reviews: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with the reviewed fields replaced (columns it lacks are left alone).
+
+    A reviewed count is ``exact`` (or has no qualifier when emptied); a reviewed
+    ``event_date`` makes the event a one-day event.
+    """
     if reviews.empty or df.empty:
         return df
     position = pd.Series(range(len(df)), index=df["event_id"])
     for field, group in reviews.groupby("field"):
-        if field not in REVIEWABLE:
+        if field not in REVIEWABLE or field not in df:
             continue
         group = group[group["event_id"].isin(position.index)]
         rows = position[group["event_id"]].to_numpy()
@@ -376,9 +522,12 @@ def _apply_reviews(df: pd.DataFrame, reviews: pd.DataFrame) -> pd.DataFrame:
             cast: pd.Series = pd.to_datetime(values, errors="coerce")
         elif field in INT_COLUMNS:
             cast = pd.to_numeric(values, errors="coerce").astype("Int64")
-        elif field in FLOAT_COLUMNS:
-            cast = pd.to_numeric(values, errors="coerce").astype("float64")
         else:
-            cast = values
+            cast = values.fillna("")
         df.iloc[rows, df.columns.get_loc(field)] = cast.to_numpy()
+        if field in COUNT_FIELDS and f"{field}_qualifier" in df:
+            df.iloc[rows, df.columns.get_loc(f"{field}_qualifier")] = np.where(
+                cast.isna().to_numpy(), None, "exact")
+        if field == "event_date" and "date_end" in df:
+            df.iloc[rows, df.columns.get_loc("date_end")] = cast.to_numpy()
     return df

@@ -7,6 +7,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 import pytest
 
@@ -72,7 +73,9 @@ def test_events_frame_columns_and_dtypes(store: Store) -> None:
                              event(1, 1, kind="tally", arrests=Count(3000, "at least"))]),
                (article(2, published=None), [event(2, event_date=None)])])
     df = store.events_frame()
-    assert list(df.columns) == [*EVENT_COLUMNS, "published", "title"]
+    assert list(df.columns) == [*EVENT_COLUMNS, "published", "title", "cluster_id",
+                                "merge_reason"]
+    assert df["cluster_id"].notna().all() and (df["cluster_id"] != "").all()
     for col in ("event_date", "date_end", "published"):
         assert pd.api.types.is_datetime64_any_dtype(df[col]), col
     for col in ("fatalities", "injuries", "arrests", "crowd_size", "geo_precision"):
@@ -100,26 +103,91 @@ def test_reviews_apply_on_read_and_survive_re_adding(store: Store) -> None:
     event_id = store.events_frame()["event_id"][0]
     store.add_review(event_id, "fatalities", "25", note="first try")
     store.add_review(event_id, "fatalities", "30", note="ministry correction")
-    store.add_review(event_id, "location", "Almaty, Republic Square")
+    store.add_review(event_id, "sub_event_type", "Mob violence")
     store.add_review(event_id, "event_date", "2022-01-06")
-    store.add([(article(1), [event(1, fatalities=Count(26))])])
-    row = store.events_frame().iloc[0]
-    assert row["fatalities"] == 30
-    assert row["location"] == "Almaty, Republic Square"
-    assert row["event_date"] == pd.Timestamp("2022-01-06")
+    store.add([(article(1), [event(1, fatalities=Count(26))]), (article(2), [event(2)])])
+    row = store.events_frame().set_index("event_id").loc[event_id]
+    assert (row["fatalities"], row["fatalities_qualifier"]) == (30, "exact")
+    assert row["sub_event_type"] == "Mob violence"
+    assert row["event_date"] == row["date_end"] == pd.Timestamp("2022-01-06")
     assert store.versions()["reviews"] == 4
 
 
-@pytest.mark.parametrize("event_id, field, message", [
-    ("nope", "fatalities", "no event with id 'nope'"),
-    (None, "event_id", "field 'event_id' cannot be corrected"),
-    (None, "colour", "field 'colour' cannot be corrected"),
+@pytest.mark.parametrize("event_id, field, value, message", [
+    ("nope", "fatalities", "1", "no event with id 'nope'"),
+    (None, "event_id", "1", "field 'event_id' cannot be corrected"),
+    (None, "location", "Aktau", "field 'location' cannot be corrected"),
+    (None, "colour", "1", "field 'colour' cannot be corrected"),
+    (None, "fatalities", "-3", "fatalities must be a whole number of people or empty, not '-3'"),
+    (None, "crowd_size", "many", "crowd_size must be a whole number"),
+    (None, "event_date", "5 Jan", "event_date must be a date YYYY-MM-DD, not '5 Jan'"),
+    (None, "event_type", "Riot", "event_type must be one of Protests, Riots"),
+    (None, "sub_event_type", "Sit-in", "sub_event_type must be one of Peaceful protest"),
+    (None, "kind", "rumour", "kind must be one of incident, tally, not 'rumour'"),
+    (None, "cluster", "join", "cluster must be one of split, not 'join'"),
 ])
-def test_bad_reviews_are_refused(store: Store, event_id: str | None, field: str,
+def test_bad_reviews_are_refused(store: Store, event_id: str | None, field: str, value: str,
                                  message: str) -> None:
     store.add([(article(1), [event(1)])])
     with pytest.raises(BadInput, match=message):
-        store.add_review(event_id or store.events_frame()["event_id"][0], field, "1")
+        store.add_review(event_id or store.events_frame()["event_id"][0], field, value)
+    assert store.versions()["reviews"] == 0
+
+
+def clusters(store: Store) -> dict[str, str]:
+    df = store.events_frame()
+    return dict(zip(df["article_id"], df["cluster_id"], strict=True))
+
+
+def test_clusters_are_stored_at_write_time(store: Store) -> None:
+    store.add([(article(1), [event(1)])])
+    assert clusters(store) == {"a1": store.events_frame()["event_id"][0]}
+    store.add([(article(2), [event(2)])])
+    merged = store.events_frame()
+    assert merged["cluster_id"].nunique() == 1
+    assert merged["merge_reason"].str.startswith("same place Almaty").sum() == 1
+    with duckdb.connect(str(store.path), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM clusters").fetchone() == (2,)
+
+
+def test_a_split_is_applied_at_once_and_undone_at_once(store: Store) -> None:
+    store.add([(article(1), [event(1)]), (article(2), [event(2)])])
+    second = store.events_frame()["event_id"].max()
+    review_id = store.add_review(second, "cluster", "split", note="different crowd")
+    df = store.events_frame().set_index("event_id")
+    assert df["cluster_id"].nunique() == 2
+    assert df.loc[second, "merge_reason"] == "kept apart by analyst review"
+    assert list(store.reviews_frame()[["review_id", "field", "value", "note"]].itertuples(
+        index=False, name=None)) == [(review_id, "cluster", "split", "different crowd")]
+    store.undo_review(review_id)
+    assert store.events_frame()["cluster_id"].nunique() == 1
+    assert store.reviews_frame().empty
+    with pytest.raises(BadInput, match=f"no review with id {review_id}"):
+        store.undo_review(review_id)
+
+
+def test_a_reviewed_date_changes_the_clusters(store: Store) -> None:
+    store.add([(article(1), [event(1)]), (article(2), [event(2)])])
+    second = store.events_frame()["event_id"].max()
+    store.add_review(second, "event_date", "2022-01-06")
+    assert store.events_frame()["cluster_id"].nunique() == 2
+
+
+def test_adding_without_reclustering_leaves_new_events_alone_until_asked(store: Store) -> None:
+    store.add([(article(1), [event(1)])])
+    store.add([(article(2), [event(2)])], recluster=False)
+    assert store.events_frame()["cluster_id"].nunique() == 2
+    assert store.recluster() == 1
+    assert store.events_frame()["cluster_id"].nunique() == 1
+
+
+def test_a_version_1_database_is_upgraded_with_its_clusters(store: Store) -> None:
+    store.add([(article(1), [event(1)]), (article(2), [event(2)])])
+    with duckdb.connect(str(store.path)) as con:
+        con.execute("DROP TABLE clusters")
+        con.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+    with Store(store.path) as upgraded:
+        assert upgraded.events_frame()["cluster_id"].nunique() == 1
 
 
 def test_versions_change_with_the_data(store: Store) -> None:
