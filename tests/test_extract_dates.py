@@ -69,6 +69,11 @@ def test_past_year_is_history(lang: str, text: str) -> None:
     assert ref is not None and ref.history
 
 
+def test_bare_year_in_undated_article_is_background() -> None:
+    ref = first_date("en", "In 2011, 14 oil workers were killed in Zhanaozen.", published=None)
+    assert ref is not None and ref.history and ref.date is None
+
+
 @pytest.mark.parametrize(
     ("lang", "text"),
     [("de", "Am Donnerstag trafen Truppen ein."), ("de", "In der Nacht fielen Schüsse."),

@@ -228,3 +228,29 @@ def test_undated_article_leaves_day_and_month_unresolved() -> None:
     [e] = events(text, "en", published=None)
     assert (e.place.name, e.event_date, e.time_precision) == ("Zhanaozen", None, 3)
     assert "no published date" in e.notes
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "expected"),
+    [
+        ("ru", "Сегодня первые российские подразделения прибыли в Казахстан; самолёты вылетели "
+               "с аэродрома Чкаловский и из Оренбурга.", [("Strategic developments", "Kazakhstan")]),
+        ("en", "Today Russian paratroopers landed in Kazakhstan, flying in from Moscow.",
+         [("Strategic developments", "Kazakhstan")]),
+        ("ru", "В Бишкеке прошла акция солидарности с жителями Казахстана.", []),
+    ],
+)
+def test_place_of_origin_abroad_is_not_the_events(lang: str, text: str,
+                                                  expected: list[tuple[str, str]]) -> None:
+    assert [(e.event_type, e.place.name) for e in events(text, lang)] == expected
+
+
+def test_each_attacked_landmark_is_an_event() -> None:
+    text = "В Алматы вчера были подожжены здание акимата и резиденция президента, захвачен аэропорт."
+    places = sorted(e.place.name for e in events(text, "ru"))
+    assert places == ["Almaty City Akimat", "Almaty International Airport"]
+
+
+def test_landmark_named_as_a_point_of_reference_is_no_event() -> None:
+    text = "This morning there was shooting on Republic Square in Almaty, in front of the burned-out akimat."
+    assert [e.place.name for e in events(text, "en")] == ["Republic Square"]

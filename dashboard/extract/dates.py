@@ -187,6 +187,8 @@ def resolve_date(label: str, text: str, published: date | None, words: DateWords
     if label in ("my", "year"):
         base_year = published.year if published is not None else latest_year
         history = base_year is not None and year is not None and year < base_year
+        if published is None and label == "year":
+            return DateRef(None, 3, history=True, note="a bare year in an undated article: background")
         if label == "my" and year is not None and month is not None:
             return DateRef(date(year, month, 1), 3, history=history)
         return DateRef(None, 3, history=history)

@@ -77,6 +77,8 @@ class Facts:
     coordinated: bool = False
     abroad: bool = False
     live_entry: bool = False
+    acts: int = 0
+    """How many destructive trigger words (arson, storming, destruction...) the sentence has."""
     irrealis: bool = False
     """A future, conditional or hoped-for cue comes before the triggers ("experts expect",
     "if arrests continue", "calls on the authorities to"): nothing happened yet."""
@@ -90,7 +92,7 @@ def read_facts(sentence: Sentence, span: Span, lexicon: Lexicon, published: date
     return Facts(
         sentence=sentence,
         classes=trigger_classes(span),
-        places=[resolve_place(s.label_, context) for s in places],
+        places=resolve_places([s.label_ for s in places], context),
         dates=sentence_dates(span, published, lexicon.dates, year),
         counts=sentence_counts(span),
         authority=next((a for a in lexicon.authorities if a in authorities), ""),
@@ -100,10 +102,26 @@ def read_facts(sentence: Sentence, span: Span, lexicon: Lexicon, published: date
         history=bool(cues_in(span, "history")),
         anaphoric=bool(cues_in(span, "anaphora")),
         coordinated=coordinated_places(span),
-        abroad=any(foreign_locality(s.label_, context) for s in places),
+        abroad=any(foreign_locality(s.label_, context) and not origin(s, lexicon) for s in places),
         live_entry=bool(CLOCK.match(sentence.text)),
         irrealis=irrealis(span),
+        acts=sum(t.label_ in DESTRUCTIVE for t in spans_in(span, "triggers")),
     )
+
+
+def resolve_places(surfaces: Sequence[str], context: tuple[str, ...]) -> list[Place]:
+    """Resolve a sentence's place names; a generic landmark word ("акимата", "airport")
+    takes the sentence's own names as context when it has any (the akimat of the city
+    named next to it, not of the city the article is mostly about)."""
+    named = tuple(x for x in surfaces if x[:1].isupper())
+    return [resolve_place(x, named if named and not x[:1].isupper() else context) for x in surfaces]
+
+
+def origin(place: Span, lexicon: Lexicon) -> bool:
+    """Whether a place name follows a preposition of origin, next to it or one word
+    before ("из Оренбурга", "from Moscow", "с аэродрома Чкаловский")."""
+    doc = place.doc
+    return any(doc[i].lower_ in lexicon.origins for i in range(max(0, place.start - 2), place.start))
 
 
 def irrealis(span: Span) -> bool:
@@ -241,7 +259,8 @@ class Coder:
         if s.heading and s.index > 0:
             return
         cities = home_cities(f.places) if f.coordinated else []
-        for place in cities if len(cities) > 1 else [own]:
+        targets = landmark_targets(f, own)
+        for place in cities if len(cities) > 1 else targets if len(targets) > 1 else [own]:
             self._incident(f, place, current)
 
     def _counts_only(self, f: Facts, own: Place | None, current: list[DateRef]) -> bool:
@@ -381,6 +400,21 @@ class Coder:
         _continue(protest, f)
         self.classes[id(protest)] = self.classes.get(id(protest), frozenset()) | f.classes
         return True
+
+
+def landmark_targets(f: Facts, own: Place | None) -> list[Place]:
+    """The distinct landmarks attacked in one sentence ("the akimat and the residence were
+    set on fire, the airport seized"): each is its own event when the sentence tells as
+    many destructive acts (a landmark named only as a point of reference, "shooting in
+    front of the burned-out akimat", is not a target). Only landmarks near the
+    sentence's event place count."""
+    if own is None or own.kind != "landmark" or f.acts < 2:
+        return []
+    seen: dict[str, Place] = {}
+    for p in f.places:
+        if p.kind == "landmark" and p.country == HOME and near(p, own):
+            seen.setdefault(p.name, p)
+    return list(seen.values()) if len(seen) <= f.acts else []
 
 
 def _continue(event: Event, f: Facts) -> None:

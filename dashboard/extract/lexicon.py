@@ -66,6 +66,9 @@ class Lexicon:
     not_counts_after: tuple[str, ...]
     irrealis: tuple[str, ...] = ()
     """Future, conditional and wish cues ("expect", "if", "versprechen", "пообещать")."""
+    origins: frozenset[str] = frozenset()
+    """Prepositions of origin: a place abroad after one ("flew in from Moscow") is where
+    something came from, not where the event is."""
 
     @cached_property
     def boilerplate_pattern(self) -> re.Pattern[str]:
@@ -147,4 +150,5 @@ def load_lexicon(language: str) -> Lexicon:
         negations=tuple(str(p) for p in raw.get("negations") or ()),
         not_counts_after=tuple(str(p) for p in raw.get("not_counts_after") or ()),
         irrealis=tuple(str(p) for p in raw.get("irrealis") or ()),
+        origins=frozenset(str(p).lower() for p in raw.get("origins") or ()),
     )
