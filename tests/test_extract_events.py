@@ -233,8 +233,8 @@ def test_undated_article_leaves_day_and_month_unresolved() -> None:
 @pytest.mark.parametrize(
     ("lang", "text", "expected"),
     [
-        ("ru", "Сегодня первые российские подразделения прибыли в Казахстан; самолёты вылетели "
-               "с аэродрома Чкаловский и из Оренбурга.", [("Strategic developments", "Kazakhstan")]),
+        ("ru", ("Сегодня первые российские подразделения прибыли в Казахстан; самолёты вылетели "
+                "с аэродрома Чкаловский и из Оренбурга."), [("Strategic developments", "Kazakhstan")]),
         ("en", "Today Russian paratroopers landed in Kazakhstan, flying in from Moscow.",
          [("Strategic developments", "Kazakhstan")]),
         ("ru", "В Бишкеке прошла акция солидарности с жителями Казахстана.", []),
