@@ -2,19 +2,30 @@
 
 Two incidents from different articles are *the same* when all of these hold:
 
-* same place: the same ``geonameid`` or landmark; or both at landmark/city precision,
-  with coordinates within ``MERGE_KM`` (two different landmarks never match); or, for
-  region/country-level events, the same ``location`` and also the same type and
-  the same single day (a country-wide "protests" is no place to merge on);
+* same place: the same landmark (same name, within ``MERGE_KM``; two different
+  landmarks never match); the same city (same ``geonameid``; two cities never
+  match however close); a landmark and a city-level report within ``MERGE_KM``
+  of it (the same place told less precisely); or, for region/country-level
+  events, the same ``location`` and also the same type and sub-event type and
+  the same single day, never for strategic developments (a country-wide
+  "protests" is a weak place to merge on);
 * their date windows ``[event_date, date_end]`` overlap;
 * compatible types: equal, or both among ``Protests``/``Riots`` (one outlet's
   protest is another's riot).
 
 Clusters are complete-linkage: every member matches every other, so day 5 and
-day 6 of a protest never chain together through a report spanning both. Pairs are
-joined best first (same landmark, same gazetteer place, nearby, same region or
-country; then nearest and closest in time) in an order fixed by the events' ids, so the result does not depend on row order. A cluster's id is its
-smallest ``event_id``; each member's ``merge_reason`` says why it matches that one.
+day 6 of a protest never chain together through a report spanning both, and two
+events of one article are never in one cluster. Pairs are joined best first (same
+landmark, same city, landmark in a city, same region or country; then nearest and
+closest in time) in an order fixed by the events' ids, so the result does not
+depend on row order. A cluster's id is its smallest ``event_id``; each member's
+``merge_reason`` says why it matches that one.
+
+Candidate pairs come from blocking: each event is filed under every day of its
+window and under its grid cell (points) or its place name (areas); only events
+filed on a common day in the same or a neighbouring cell are compared. 20,000
+events of six cities in one month (the dense case of ``bench/query.py``) merge in
+about 2 s.
 
 Analyst overrides come from the ``review`` table as (event_id, field ``cluster``,
 value ``split``) rows; :func:`with_cluster_reviews` turns them into a
@@ -24,9 +35,6 @@ Tallies are never merged (the counting rule handles their series).
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterator
-
 import numpy as np
 import pandas as pd
 
@@ -34,7 +42,15 @@ from dashboard.counting import COUNTRY_NAMES, NO_DAY, codes_and_labels, day_numb
 
 MERGE_KM = 10.0
 """Largest distance between two city/landmark-precision reports of one incident."""
+CELL_DEG = (0.1, 0.2)
+"""Grid cell (latitude, longitude degrees) events are filed under: at least ``MERGE_KM``
+wide up to 60° latitude, so every pair within ``MERGE_KM`` is in neighbouring cells."""
+MAX_DAYS = 32
+"""Days of a window an event is filed under (longer windows match on their first month)."""
 COMPATIBLE_TYPES = frozenset({"Protests", "Riots"})
+AREA_UNMERGED_TYPES = frozenset({"Strategic developments"})
+"""Types never merged at region or country level: a state of emergency, an internet
+shutdown and a government's resignation on one day are different events."""
 REVIEW_FIELD = "cluster"
 SPLIT = "split"
 _EARTH_KM = 6371.0088
@@ -77,8 +93,10 @@ class _Events:
         self.event_id = strings(df["event_id"])
         self.event_type, self.location = (strings(df[c]) if c in df else [""] * len(df)
                                           for c in ("event_type", "location"))
-        self.article, self.type_code, self.place_code = (
-            codes("article_id"), codes("event_type"), codes("location"))
+        self.article, self.type_code, self.subtype_code, self.place_code = (
+            codes("article_id"), codes("event_type"), codes("sub_event_type"), codes("location"))
+        self.area_mergeable = ~np.isin(np.array(self.event_type, dtype=object),
+                                       list(AREA_UNMERGED_TYPES))
         self.compatible = np.isin(np.array(self.event_type, dtype=object), list(COMPATIBLE_TYPES))
         self.lat, self.lon = np.radians(numbers("latitude")), np.radians(numbers("longitude"))
         precision = numbers("geo_precision")
@@ -91,75 +109,116 @@ class _Events:
         self.split = flags("cluster_review", SPLIT, False)
         self.mergeable = flags("kind", "incident", True) & (start != NO_DAY) & ~self.split
 
-    def blocks(self, i: int) -> Iterator[tuple[object, ...]]:
-        """Keys under which a matching event is also filed (one per day of its window)."""
-        for day in range(int(self.start[i]), int(min(self.end[i], self.start[i] + 31)) + 1):
-            if self.point[i]:
-                yield ("cell", day, int(np.degrees(self.lat[i]) // 0.1),
-                       int(np.degrees(self.lon[i]) // 0.1))
-            else:
-                yield ("place", day, int(self.place_code[i]))
+    def filings(self) -> pd.DataFrame:
+        """Each mergeable event under each day of its window (the first ``MAX_DAYS``).
 
-    def compare(self, left: np.ndarray, right: np.ndarray) -> dict[str, np.ndarray]:
-        """Every ``left`` x ``right`` pair: ``same`` (one incident?), ``rank``, ``km``, ``gap``.
-
-        Rank 0 is the same landmark, 1 the same gazetteer place, 2 nearby points,
-        3 the same region or country.
+        A point is filed under its grid cell (``CELL_DEG``), an area under its place name.
         """
-        a, b = left[:, None], right[None, :]
+        rows = np.flatnonzero(self.mergeable)
+        days = np.minimum(self.end[rows] - self.start[rows], MAX_DAYS - 1) + 1
+        row = np.repeat(rows, days)
+        offset = np.arange(len(row)) - np.repeat(np.cumsum(days) - days, days)
+        point = self.point[row]
+        lat, lon = (np.nan_to_num(np.degrees(x[row]) / d) for x, d in zip(
+            (self.lat, self.lon), CELL_DEG, strict=True))
+        return pd.DataFrame({
+            "row": row, "day": self.start[row] + offset, "point": point,
+            "x": np.where(point, np.floor(lat), 0).astype(np.int64),
+            "y": np.where(point, np.floor(lon).astype(np.int64), self.place_code[row]),
+        })
+
+    def compare(self, a: np.ndarray, b: np.ndarray) -> dict[str, np.ndarray]:
+        """Pairs ``a`` x ``b`` (broadcast): ``same`` (one incident?), ``rank``, ``km``, ``gap``.
+
+        Rank 0 is the same landmark, 1 the same city, 2 a landmark in or near
+        the reported city, 3 the same region, country or other named area.
+        """
         types = (self.type_code[a] == self.type_code[b]) | (
             self.compatible[a] & self.compatible[b])
         dates = (self.start[a] <= self.end[b]) & (self.start[b] <= self.end[a])
-        points = self.point[a] & self.point[b]
-        landmarks = self.landmark[a] & self.landmark[b]
-        same_landmark = landmarks & (self.place_code[a] == self.place_code[b])
-        same_id = self.geonameid[a] == self.geonameid[b]
         km = 2 * _EARTH_KM * np.arcsin(np.sqrt(np.clip(
             np.sin((self.lat[b] - self.lat[a]) / 2) ** 2 + np.cos(self.lat[a])
             * np.cos(self.lat[b]) * np.sin((self.lon[b] - self.lon[a]) / 2) ** 2, 0, 1)))
-        near = ~landmarks & (np.nan_to_num(km, nan=np.inf) <= MERGE_KM)
+        close = np.nan_to_num(km, nan=np.inf) <= MERGE_KM
+        same_name = self.place_code[a] == self.place_code[b]
+        landmark_a, landmark_b = self.landmark[a], self.landmark[b]
+        no_ids = np.isnan(self.geonameid[a]) & np.isnan(self.geonameid[b])
+        same_landmark = landmark_a & landmark_b & same_name & close
+        same_city = ~landmark_a & ~landmark_b & (
+            (self.geonameid[a] == self.geonameid[b]) | (no_ids & same_name & close))
+        landmark_in_city = (landmark_a != landmark_b) & close
+        points = self.point[a] & self.point[b]
         single_day = (self.start[a] == self.start[b]) & (self.end[a] == self.end[b]) & (
             self.start[a] == self.end[a])
-        areas = (~self.point[a] & ~self.point[b] & (self.place_code[a] == self.place_code[b])
-                 & single_day & (self.type_code[a] == self.type_code[b]))
-        same = ((self.article[a] != self.article[b]) & types & dates
-                & ((points & (same_landmark | same_id | near)) | areas))
-        rank = np.select([same_landmark, same_id & points, points], [0, 1, 2], 3)
+        areas = (~self.point[a] & ~self.point[b] & same_name & single_day
+                 & self.area_mergeable[a] & (self.type_code[a] == self.type_code[b])
+                 & (self.subtype_code[a] == self.subtype_code[b]))
+        same = (self.mergeable[a] & self.mergeable[b] & (self.article[a] != self.article[b])
+                & types & dates & ((points & (same_landmark | same_city | landmark_in_city))
+                                   | areas))
+        rank = np.select([points & same_landmark, points & same_city, points], [0, 1, 2], 3)
         return {"same": same, "rank": rank, "km": np.where(rank < 2, 0.0, km),
                 "gap": np.abs(self.start[a] - self.start[b]) + np.abs(self.end[a] - self.end[b])}
 
-    def reason(self, i: int, j: int) -> str:
-        """Why ``j`` is the same incident as ``i``, in words."""
-        found = {k: v[0, 0] for k, v in self.compare(np.array([i]), np.array([j])).items()}
-        gid = "" if np.isnan(self.geonameid[i]) else f" (geonameid {int(self.geonameid[i])})"
-        level = "country" if self.location[i] in COUNTRY_NAMES.values() else "area"
-        where = [f"same place {self.location[i]}{gid}", f"same place {self.location[i]}{gid}",
-                 f"{found['km']:.1f} km apart ({self.location[i]} / {self.location[j]})",
-                 f"same {level} {self.location[i]}"][int(found["rank"])]
-        same_day = self.start[i] == self.start[j] == self.end[i] == self.end[j]
-        when = (f"same day {_day(self.start[i])}" if same_day else
-                f"overlapping dates {_day(self.start[i])}..{_day(self.end[i])} / "
-                f"{_day(self.start[j])}..{_day(self.end[j])}")
-        return f"{where}, {when}, types {self.event_type[i]}/{self.event_type[j]}"
+    def reasons(self, heads: np.ndarray, rows: np.ndarray) -> list[str]:
+        """Why each of ``rows`` is the same incident as its cluster's head, in words."""
+        found = self.compare(heads, rows)
+        out = []
+        for i, j, rank, km in zip(heads.tolist(), rows.tolist(), found["rank"].tolist(),
+                                  found["km"].tolist(), strict=True):
+            gid = "" if np.isnan(self.geonameid[i]) else f" (geonameid {int(self.geonameid[i])})"
+            level = "country" if self.location[i] in COUNTRY_NAMES.values() else "area"
+            where = [f"same landmark {self.location[i]}", f"same place {self.location[i]}{gid}",
+                     f"{km:.1f} km apart ({self.location[i]} / {self.location[j]})",
+                     f"same {level} {self.location[i]}"][rank]
+            same_day = self.start[i] == self.start[j] == self.end[i] == self.end[j]
+            when = (f"same day {_day(self.start[i])}" if same_day else
+                    f"overlapping dates {_day(self.start[i])}..{_day(self.end[i])} / "
+                    f"{_day(self.start[j])}..{_day(self.end[j])}")
+            out.append(f"{where}, {when}, types {self.event_type[i]}/{self.event_type[j]}")
+        return out
 
 
 def _candidate_pairs(events: _Events) -> pd.DataFrame:
-    """Pairs (i < j) of matching events with their rank, distance and day gap."""
-    blocks: dict[tuple[object, ...], list[int]] = defaultdict(list)
-    for row in np.flatnonzero(events.mergeable).tolist():
-        for key in events.blocks(row):
-            blocks[key].append(row)
-    found = [pd.DataFrame({"i": [], "j": [], "rank": [], "km": [], "gap": []}, dtype="int64")]
-    for key, members in blocks.items():
-        near = members if key[0] == "place" else [
-            j for dlat in (-1, 0, 1) for dlon in (-1, 0, 1)
-            for j in blocks.get((key[0], key[1], key[2] + dlat, key[3] + dlon), ())]  # type: ignore[operator]
-        a, b = np.array(members), np.array(near)
-        result = events.compare(a, b)
-        i, j = np.nonzero(result["same"] & (a[:, None] < b[None, :]))
-        found.append(pd.DataFrame({"i": a[i], "j": b[j], "rank": result["rank"][i, j],
-                                   "km": result["km"][i, j], "gap": result["gap"][i, j]}))
-    return pd.concat(found, ignore_index=True).drop_duplicates(["i", "j"])
+    """Pairs (i < j) of matching events with their rank, distance and day gap.
+
+    Two events are compared when they are filed on a common day under the same
+    area or under neighbouring grid cells.
+    """
+    filed = events.filings()
+    points, areas = filed[filed["point"]], filed[~filed["point"]]
+    on = ["day", "x", "y"]
+    joined = [areas.merge(areas, on=on)[["row_x", "row_y"]]]
+    for dx in (-1, 0, 1):
+        for dy in (-1, 0, 1):
+            moved = points.assign(x=points["x"] + dx, y=points["y"] + dy)
+            joined.append(points.merge(moved, on=on)[["row_x", "row_y"]])
+    size = max(len(events.event_id), 1)
+    keys = np.sort(np.concatenate([
+        (left * size + right)[left < right] for left, right in (
+            (p["row_x"].to_numpy(np.int64), p["row_y"].to_numpy(np.int64)) for p in joined)]))
+    keys = keys[np.diff(keys, prepend=-1) != 0]
+    i, j = keys // size, keys % size
+    found = events.compare(i, j)
+    keep = found["same"]
+    return pd.DataFrame({"i": i[keep], "j": j[keep], "rank": found["rank"][keep],
+                         "km": found["km"][keep], "gap": found["gap"][keep]})
+
+
+def _neighbours(i: np.ndarray, j: np.ndarray) -> dict[int, set[int]]:
+    """Each row's matching rows, from the pairs ``(i, j)``.
+
+    >>> _neighbours(np.array([0, 0]), np.array([1, 2]))
+    {0: {1, 2}, 1: {0}, 2: {0}}
+    """
+    if not len(i):
+        return {}
+    ends, others = np.concatenate([i, j]), np.concatenate([j, i])
+    order = np.argsort(ends, kind="stable")
+    ends, others = ends[order], others[order]
+    starts = np.flatnonzero(np.diff(ends, prepend=-1))
+    return {int(row): set(group.tolist()) for row, group in zip(
+        ends[starts].tolist(), np.split(others, starts[1:]), strict=True)}
 
 
 def merge_events(df: pd.DataFrame) -> pd.DataFrame:
@@ -183,26 +242,36 @@ def merge_events(df: pd.DataFrame) -> pd.DataFrame:
     i, j = pairs["i"].to_numpy(np.int64), pairs["j"].to_numpy(np.int64)
     low, high = np.minimum(id_rank[i], id_rank[j]), np.maximum(id_rank[i], id_rank[j])
     order = np.lexsort((high, low, pairs["gap"], pairs["km"], pairs["rank"]))
-    members = {x: np.array([x]) for x in range(len(df))}
-    articles = {x: {int(events.article[x])} for x in range(len(df))}
-    first, last = events.start.copy(), events.end.copy()
-    root = np.arange(len(df))
+    matches = _neighbours(i, j)
+    members: dict[int, list[int]] = {}
+    common: dict[int, set[int]] = {}
+    root = list(range(len(df)))
     for x, y in zip(i[order].tolist(), j[order].tolist(), strict=True):
-        a, b = int(root[x]), int(root[y])
-        if (a == b or articles[a] & articles[b] or max(first[a], first[b]) > min(last[a], last[b])
-                or not events.compare(members[a], members[b])["same"].all()):
+        a, b = root[x], root[y]
+        if a == b:
             continue
-        members[a] = np.concatenate([members[a], members.pop(b)])
-        articles[a] |= articles.pop(b)
-        first[a], last[a] = max(first[a], first[b]), min(last[a], last[b])
-        root[members[a]] = a
+        group_a, group_b = members.get(a, [a]), members.get(b, [b])
+        fits_a = common[a] if a in common else matches[a]
+        if not fits_a.issuperset(group_b):
+            continue
+        fits_b = common.pop(b) if b in common else matches[b]
+        common[a] = fits_a & fits_b
+        members[a] = group_a + group_b
+        members.pop(b, None)
+        for z in group_b:
+            root[z] = a
+    heads, rows = [], []
     cluster_id, reason = list(events.event_id), [""] * len(df)
     for group in members.values():
-        head = int(group[np.argmin(id_rank[group])])
-        for x in group.tolist():
+        head = min(group, key=id_rank.__getitem__)
+        for x in group:
             cluster_id[x] = events.event_id[head]
             if x != head:
-                reason[x] = events.reason(head, x)
+                heads.append(head)
+                rows.append(x)
+    for x, text in zip(rows, events.reasons(np.array(heads, np.int64), np.array(rows, np.int64)),
+                       strict=True):
+        reason[x] = text
     for x in np.flatnonzero(events.split).tolist():
         reason[x] = "kept apart by analyst review"
     return df.assign(cluster_id=cluster_id, merge_reason=reason)

@@ -17,6 +17,12 @@ MIR = Place("Mir TV building", 43.2383, 76.9453 + 0.01, "Almaty City", "KZ", "la
 AIRPORT = Place("Almaty International Airport", 43.3521, 77.0405, "Almaty City", "KZ", "landmark")
 AKTAU = Place("Aktau", 43.65, 51.17, "Mangystau", "KZ", "city", 610612)
 KZ = Place("Kazakhstan", 48.0, 68.0, "", "KZ", "country", 1522867)
+BORALDAY = Place("Boralday", 43.3417, 76.8572, "Almaty Region", "KZ", "city", 1525798)
+SQUARE = Place("Republic Square", 43.2381, 76.9452, "Almaty City", "KZ", "landmark")
+SQUARE_TALDYKORGAN = Place("Republic Square", 45.0156, 78.3739, "Almaty Region", "KZ",
+                           "landmark")
+EDGE_CITY = Place("Edge", 43.25, 76.999, "Almaty City", "KZ", "city", 1)
+EDGE_SPOT = Place("Edge Bazaar", 43.25, 77.09, "Almaty City", "KZ", "landmark")
 
 
 def row(event_id: str, article: str, place: Place, day: str = "2022-01-05", *,
@@ -93,12 +99,38 @@ def test_totals_show_the_range_never_the_sum_of_claims(prepare):
     ([row("k1", "1", KZ), row("city", "2", ALMATY)], [["city"], ["k1"]]),
     ([row("t1", "1", KZ, kind="tally", killed=26), row("t2", "2", KZ, kind="tally", killed=26)],
      [["t1"], ["t2"]]),
+    ([row("a", "1", ALMATY), row("b", "2", BORALDAY)], [["a"], ["b"]]),
+    ([row("a", "1", SQUARE), row("b", "2", SQUARE_TALDYKORGAN)], [["a"], ["b"]]),
+    ([row("a", "1", AKIMAT), row("b", "2", ALMATY), row("c", "3", AIRPORT)],
+     [["a", "b"], ["c"]]),
+    ([row("k1", "1", KZ, event_type="Strategic developments"),
+      row("k2", "2", KZ, event_type="Strategic developments")], [["k1"], ["k2"]]),
+    ([row("a", "1", EDGE_CITY), row("b", "2", EDGE_SPOT)], [["a", "b"]]),
+    ([row("a", "1", ALMATY, "2022-01-05"), row("b", "2", ALMATY, "2022-01-05"),
+      row("c", "3", ALMATY, "2022-01-06")], [["a", "b"], ["c"]]),
 ], ids=["different-cities", "day-5-and-6", "no-chaining-across-days", "same-article",
         "different-landmarks", "city-and-far-landmark", "protest-and-riot",
         "riot-and-troops", "country-same-type-same-day", "country-different-type",
-        "country-not-the-same-day", "country-and-city", "tallies"])
+        "country-not-the-same-day", "country-and-city", "tallies",
+        "neighbouring-cities-8-km-apart", "same-landmark-name-in-two-cities",
+        "city-report-joins-the-landmark-in-it", "country-strategic-developments",
+        "landmark-7-km-from-the-city-point", "multi-day-protest-days-stay-apart"])
 def test_what_merges_and_what_stays_apart(rows, expected):
     assert groups(pd.DataFrame(rows)) == expected
+
+
+def test_many_dense_reports_make_clusters_of_one_place_and_day():
+    events = [row(f"e{n:05d}", f"a{n // 3}", (ALMATY, AKTAU)[n % 2],
+                  f"2022-01-{1 + n % 31:02d}", event_type=("Riots", "Protests")[n % 3 == 0])
+              for n in range(3_000)]
+    merged = merge_events(pd.DataFrame(events))
+    keys = merged.groupby("cluster_id").agg(places=("location", "nunique"),
+                                            days=("event_date", "nunique"),
+                                            articles=("article_id", "nunique"),
+                                            size=("event_id", "size"))
+    assert (keys["places"] == 1).all() and (keys["days"] == 1).all()
+    assert (keys["articles"] == keys["size"]).all()
+    assert len(keys) < 3_000 / 10
 
 
 def test_each_merge_says_why():
