@@ -12,7 +12,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
-from functools import cache
+from functools import cache, lru_cache
+from itertools import takewhile
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span
@@ -153,6 +154,7 @@ def _with_year(day: int, month: int, year: int | None, published: date | None,
     return DateRef(near, 1)
 
 
+@lru_cache(maxsize=65536)
 def resolve_date(label: str, text: str, published: date | None, words: DateWords,
                  latest_year: int | None = None) -> DateRef:
     """Resolve one tagged time expression. Without a published date only a date that
@@ -172,9 +174,8 @@ def resolve_date(label: str, text: str, published: date | None, words: DateWords
     month = next((words.months[t] for t in tokens if t in words.months), None)
     year = next((n for n in numbers if n >= 1800), None)
     if label in ("dm", "md"):
-        ordinal = max(((len(w), n) for w, n in words.ordinal_days.items() if low.startswith(w)),
-                      default=(0, None))[1]
-        day = ordinal or next(n for n in numbers if n <= 31)
+        day_words = " ".join(takewhile(lambda t: t not in words.months, tokens))
+        day = words.ordinal_days.get(day_words) or next(n for n in numbers if n <= 31)
         return _with_year(day, month or 1, year, published, latest_year)
     if label == "numeric":
         m = NUMERIC.match(text)

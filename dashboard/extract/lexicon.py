@@ -26,7 +26,7 @@ Phrases = dict[str, tuple[str, ...]]
 """label -> phrases that signal it."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class DateWords:
     months: dict[str, int]
     weekdays: dict[str, int]
