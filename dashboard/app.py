@@ -20,9 +20,15 @@ import streamlit as st
 from dashboard import query, ui_data, ui_map, ui_state, ui_table, ui_timeline
 from dashboard.errors import BadInput, ProtestmapError
 from dashboard.store import default_db_path
-from dashboard.ui_format import format_figure, format_number, format_range, plain
+from dashboard.ui_format import format_figure, format_number, format_range, plain, plural
 
 INLINE_DOWNLOAD_ROWS = 20_000
+SHOWN_COLUMNS = [
+    "event_id", "cluster_id", "merge_reason", "article_id", "kind", "event_date", "date_end",
+    "event_type", "location", "latitude", "longitude", "geo_precision", "fatalities", "injuries",
+    "arrests", "crowd_size", "evidence", "source", "language", "source_url",
+]
+TIMELINE_COLUMNS = ["event_date", "date_end", "event_type", "kind"]
 PLAY_SECONDS = 1.0
 FILTER_FIELDS = {
     "cities": "f_cities", "regions": "f_regions", "event_types": "f_types",
@@ -81,25 +87,32 @@ def main() -> None:
     facts = data_facts(str(db), version)
     span, focus = facts["span"], facts["focus"]
     side = sidebar_filters(facts["choices"], facts["city_counts"], span)
-    df_side = query.filter_events(df_all, side)
+    side_mask = query.filter_mask(df_all, side)
     window = ui_timeline.brush_dates(st.session_state.get("timeline"))
     play = play_state(focus)
     active = ui_state.narrow(ui_state.narrow(side, window), play)
-    df = df_side if active == side else query.filter_events(df_all, active)
+    mask = side_mask if active == side else query.filter_mask(df_all, active)
+    df = rows(df_all, mask, SHOWN_COLUMNS)
 
     st.title("protestmap")
-    st.caption(plain(f"{len(df_all):,} events in {facts['articles']:,} articles · database {db}"))
-    counters(query.totals(df_all, active), df)
+    st.caption(plain(f"{len(df_all):,} reports in {facts['articles']:,} articles · database {db}"))
+    counters(query.totals(df_all, active), int((df["kind"] == "tally").sum()))
     if df.empty:
         st.info(no_rows_text(active, span))
     map_col, time_col = st.columns([3, 2], gap="medium")
     with time_col:
-        timeline(df_side, focus, window)
+        timeline(rows(df_all, side_mask, TIMELINE_COLUMNS), focus, window)
         play_controls(focus)
     with map_col:
         selected = event_map(df, db, version)
-    table(df, selected)
-    downloads(df)
+    tables(df, selected)
+    downloads(df_all, mask)
+
+
+def rows(df_all: pd.DataFrame, mask: Any, columns: list[str]) -> pd.DataFrame:
+    """The rows of ``mask`` in ``columns`` only: the page copies what it shows, not 40-odd columns."""
+    part = df_all[columns]
+    return part if mask.all() else part[mask]
 
 
 def empty_page(db: Path) -> None:
@@ -204,22 +217,34 @@ def play_ticker(all_days: list[date]) -> None:
         st.rerun(scope="app")
 
 
-def counters(totals: Any, df: pd.DataFrame) -> None:
+def counters(totals: Any, n_tallies: int) -> None:
+    """Five metrics with one short line each; how they were obtained in full below them."""
     cols = st.columns(5)
-    for col, (label, fig) in zip(cols[:3], (("Killed", totals.killed), ("Injured", totals.injured),
-                                            ("Arrested", totals.arrested))):
+    figures = (("Killed", totals.killed), ("Injured", totals.injured),
+               ("Arrested", totals.arrested))
+    for col, (label, fig) in zip(cols[:3], figures):
         col.metric(label, format_figure(fig), delta=format_range(fig), delta_color="off",
                    delta_arrow="off", help=plain(fig.method), border=True)
-        col.caption(plain(fig.method))
-    incidents = int(totals.events)
-    cols[3].metric("Events", format_number(len(df)), border=True,
-                   help=plain(f"{incidents:,} incidents and {len(df) - incidents:,} authority tallies"))
-    cols[3].caption(plain(f"{incidents:,} incidents, {len(df) - incidents:,} tallies"))
+        col.caption(plain(fig.summary))
+    cols[3].metric("Events", format_number(totals.events), border=True,
+                   help="Incidents: one per real event, however many articles report it. "
+                        "Authority tallies (running totals) are counted apart.")
+    tallies = f" + {plural(n_tallies, 'authority tally', 'authority tallies')}" if n_tallies else ""
+    cols[3].caption(plain(f"{plural(totals.events, 'incident', 'incidents')}{tallies}"))
     crowd = totals.largest_crowd
     cols[4].metric("Largest crowd", format_figure(crowd) if crowd.high else "—",
                    delta=format_range(crowd), delta_color="off", delta_arrow="off",
                    help=plain(crowd.method), border=True)
-    cols[4].caption(plain(crowd.method))
+    cols[4].caption(plain(crowd.summary))
+    with st.expander("How these figures were obtained"):
+        for label, fig in (*figures, ("Largest crowd", crowd)):
+            st.markdown(f"**{label}**: {plain(fig.method)}")
+        if totals.note:
+            st.markdown(plain(f"Note: {totals.note}."))
+        st.caption("Incidents add up; an authority's tally is a running total that replaces "
+                   "neither the incidents it summarises nor its own earlier figures; the larger "
+                   "of a scope's tally and its incidents is shown. Figures of other authorities "
+                   "stated within a day of the headline figure are competing claims (the range).")
 
 
 def no_rows_text(f: Any, span: tuple[date, date] | None) -> str:
@@ -265,43 +290,65 @@ def event_map(df: pd.DataFrame, db: Path, version: tuple[int, int]) -> pd.Series
                          help="Fetch map tiles from CARTO; off by default so the map works offline.")
     state = st.pydeck_chart(
         ui_map.build_deck(points, view=view, outline=outline, hexagons=hexagons, online=online),
-        key="map", on_select="rerun", selection_mode="multi-object", height=460,
+        key="map", on_select="rerun", selection_mode="multi-object",
+        width=ui_map.MAP_WIDTH, height=ui_map.MAP_HEIGHT,
     )
     types = sorted(incidents[placed]["event_type"].dropna().astype(str).unique())
     st.markdown(ui_map.legend_html(types), unsafe_allow_html=True)
     unplaced = len(incidents) - int(placed.sum())
     st.caption(
-        (f"Density: events per hexagon of {ui_map.HEXAGON_METRES // 1000} km, from pale (few) to "
-         "dark red (many). " if hexagons else
-         "One dot per place: events at the same place are combined (the tooltip gives the count); "
-         "dot size grows with people killed and injured, colour is the most frequent type there. ")
+        (f"Density: incidents per hexagon of {ui_map.HEXAGON_METRES // 1000} km, from pale (few) "
+         "to dark red (many). " if hexagons else
+         "One dot per place: incidents there are combined, each counted once however many "
+         "articles report it (the tooltip says how many sources and languages); dot size grows "
+         "with people killed and injured, colour is the most frequent type there. ")
         + "Authority tallies are in the counters and the table, not on the map"
-        + (f"; so are {unplaced:,} events placed only as “somewhere in the country”." if unplaced
+        + (f"; so are {unplaced:,} reports placed only as “somewhere in the country”." if unplaced
            else ".")
         + ("" if outline else " No country outline found in gazetteer/data/.")
     )
     return ui_map.selected_mask(df, state)
 
 
-def table(df: pd.DataFrame, selected: pd.Series) -> None:
+def tables(df: pd.DataFrame, selected: pd.Series) -> None:
     n_selected = int(selected.sum())
     st.subheader("Events")
     if n_selected:
-        st.caption(f"{n_selected:,} events selected on the map are listed first and ticked.")
-    rows = ui_table.table_frame(df, selected)
-    if len(df) > len(rows):
-        st.caption(f"Showing the first {len(rows):,} of {len(df):,} events; the downloads have all.")
-    st.dataframe(rows, hide_index=True, column_config=ui_table.column_config(), width="stretch")
+        st.caption(f"{n_selected:,} reports selected on the map are listed first and ticked.")
+    incidents_tab, reports_tab = st.tabs(["Incidents", "Every report"])
+    with incidents_tab:
+        shown = ui_table.incident_table(df, selected)
+        n_clusters = int(df["cluster_id"].nunique()) if len(df) else 0
+        st.caption(plain(
+            "One row per incident: reports of the same event in several articles are merged; "
+            "a count is a range when they differ."
+            + (f" Showing the first {len(shown):,} of {n_clusters:,}." if n_clusters > len(shown)
+               else "")))
+        st.dataframe(shown, hide_index=True, column_config=ui_table.column_config(numbers=False),
+                     width="stretch", placeholder="", key="table_incidents")
+    with reports_tab:
+        shown = ui_table.report_table(df, selected)
+        st.caption(plain(
+            "Every report with its own figures and why it joined its incident."
+            + (f" Showing the first {len(shown):,} of {len(df):,}; the downloads have all."
+               if len(df) > len(shown) else "")))
+        st.dataframe(shown, hide_index=True, column_config=ui_table.column_config(numbers=True),
+                     width="stretch", placeholder="", key="table_reports")
 
 
-def downloads(df: pd.DataFrame) -> None:
+def downloads(df_all: pd.DataFrame, mask: Any) -> None:
     c1, c2, _ = st.columns([1, 1, 4])
-    inline = len(df) <= INLINE_DOWNLOAD_ROWS
+    inline = int(mask.sum()) <= INLINE_DOWNLOAD_ROWS
+
+    def export(fmt: Any) -> Any:
+        return fmt(rows(df_all, mask, list(df_all.columns)))
+
     c1.download_button(
-        "Download CSV", query.export_csv(df) if inline else lambda: query.export_csv(df),
+        "Download CSV", export(query.export_csv) if inline else lambda: export(query.export_csv),
         file_name="protestmap-events.csv", mime="text/csv", key="dl_csv")
     c2.download_button(
-        "Download GeoJSON", query.export_geojson(df) if inline else lambda: query.export_geojson(df),
+        "Download GeoJSON",
+        export(query.export_geojson) if inline else lambda: export(query.export_geojson),
         file_name="protestmap-events.geojson", mime="application/geo+json", key="dl_geojson")
 
 

@@ -29,6 +29,25 @@ def format_number(n: float | None) -> str:
     return f"{int(n):,}"
 
 
+def plural(n: int, one: str, many: str) -> str:
+    """``n`` with its noun.
+
+    >>> plural(1, "tally", "tallies"), plural(2, "tally", "tallies")
+    ('1 tally', '2 tallies')
+    """
+    return f"{n:,} {one if n == 1 else many}"
+
+
+def sources_label(n_sources: int, n_languages: int) -> str:
+    """How many articles and languages report an incident.
+
+    >>> sources_label(3, 3), sources_label(1, 1)
+    ('3 sources in 3 languages', '1 source in 1 language')
+    """
+    return (f"{plural(int(n_sources), 'source', 'sources')} in "
+            f"{plural(int(n_languages), 'language', 'languages')}")
+
+
 def format_figure(fig: FigureLike) -> str:
     """A counter's value: ``+`` for "at least", ``~`` for about or vague figures.
 

@@ -18,6 +18,8 @@ from typing import Any
 import pandas as pd
 import pydeck as pdk
 
+from dashboard.ui_format import sources_label
+
 OUTLINE_DIR = Path(__file__).resolve().parent.parent / "gazetteer" / "data"
 POINTS_LAYER = "events"
 HEXAGON_LAYER = "events-hexagon"
@@ -34,10 +36,13 @@ TYPE_COLORS: dict[str, tuple[int, int, int]] = {
 }
 OTHER_COLOR = (120, 120, 120)
 EVIDENCE_CHARS = 280
+MAP_WIDTH, MAP_HEIGHT = 560, 440
+"""The map's size in pixels: fixed, so that the initial view fits the country exactly."""
+LABEL_SIZE = 11
 HEXAGON_METRES = 60_000
 TOOLTIP = {
     "html": (
-        "<b>{place}</b> · {n_events}<br/>{dates}<br/>{types}<br/>{counts}"
+        "<b>{place}</b> · {n_events}<br/>{sources}<br/>{dates}<br/>{types}<br/>{counts}"
         "<hr style='margin:4px 0'/><i>{evidence}</i>"
     ),
     "style": {"maxWidth": "420px", "whiteSpace": "normal", "fontSize": "12px"},
@@ -121,51 +126,94 @@ def _coords(geometry: dict[str, Any]) -> Iterable[tuple[float, float]]:
 
 
 def bounds(df: pd.DataFrame, outline: dict[str, Any] | None) -> tuple[float, float, float, float] | None:
-    """(west, south, east, north) around the outline and every located event."""
-    lons: list[float] = []
-    lats: list[float] = []
-    for feature in (outline or {}).get("features", []):
-        for lon, lat in _coords(feature.get("geometry") or {}):
-            lons.append(lon)
-            lats.append(lat)
+    """(west, south, east, north) of the outline's areas; of the located events without one.
+
+    Events abroad never widen the view: the country is what the map is for.
+
+    >>> bounds(pd.DataFrame({"latitude": [43.2, 42.9], "longitude": [76.9, 74.6]}), {"features": [
+    ...     {"geometry": {"type": "Polygon", "coordinates": [[[50, 40], [87, 55], [50, 55]]]}}]})
+    (50.0, 40.0, 87.0, 55.0)
+    """
+    shapes, _ = split_outline(outline)
+    points = [xy for feature in shapes["features"] for xy in _coords(feature.get("geometry") or {})]
+    if points:
+        lons, lats = zip(*points)
+        return min(lons), min(lats), max(lons), max(lats)
     located = df.dropna(subset=["latitude", "longitude"]) if len(df) else df
-    if len(located):
-        lons += [float(located["longitude"].min()), float(located["longitude"].max())]
-        lats += [float(located["latitude"].min()), float(located["latitude"].max())]
-    if not lons:
+    if not len(located):
         return None
-    return min(lons), min(lats), max(lons), max(lats)
+    return (float(located["longitude"].min()), float(located["latitude"].min()),
+            float(located["longitude"].max()), float(located["latitude"].max()))
 
 
-def initial_view(df_all: pd.DataFrame, outline: dict[str, Any] | None, width_px: int = 680,
-                 height_px: int = 460) -> pdk.ViewState:
-    """A camera that shows the whole unfiltered data and the outline.
+def _mercator_y(lat: float) -> float:
+    return math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))
 
-    Computed from the unfiltered frame so that it stays the same on every rerun.
 
-    >>> v = initial_view(pd.DataFrame({"latitude": [43.2, 51.1], "longitude": [51.2, 71.4]}), None)
-    >>> round(v.latitude, 1), round(v.longitude, 1), 4 < v.zoom < 7
-    (47.2, 61.3, True)
+def initial_view(df_all: pd.DataFrame, outline: dict[str, Any] | None, width_px: int = MAP_WIDTH,
+                 height_px: int = MAP_HEIGHT, margin: float = 1.06) -> pdk.ViewState:
+    """A camera fitting the country outline (or the events, without one) into ``width_px``×``height_px``.
+
+    Computed once from the unfiltered data so that it stays the same on every rerun.
+
+    >>> outline = {"features": [{"geometry": {"type": "Polygon",
+    ...     "coordinates": [[[46.5, 40.6], [87.3, 40.6], [87.3, 55.4], [46.5, 55.4]]]}}]}
+    >>> v = initial_view(pd.DataFrame(), outline, 560, 440)
+    >>> round(v.latitude, 1), round(v.longitude, 1), round(v.zoom, 2)
+    (48.5, 66.9, 3.19)
     """
     box = bounds(df_all, outline)
     if box is None:
         return pdk.ViewState(latitude=48.0, longitude=67.0, zoom=3.5)
     west, south, east, north = box
-    lon_span = max(east - west, 0.05) * 1.15
-    merc = lambda lat: math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))
-    lat_span = max(merc(north) - merc(south), 0.001) * 1.15
+    lon_span = max(east - west, 0.05) * margin
+    low, high = _mercator_y(south), _mercator_y(north)
+    lat_span = max(high - low, 0.001) * margin
     zoom = min(math.log2(width_px / 512 * 360 / lon_span),
                math.log2(height_px / 512 * 2 * math.pi / lat_span))
-    return pdk.ViewState(latitude=(south + north) / 2, longitude=(west + east) / 2,
+    centre = math.degrees(2 * math.atan(math.exp((low + high) / 2)) - math.pi / 2)
+    return pdk.ViewState(latitude=centre, longitude=(west + east) / 2,
                          zoom=max(1.0, min(zoom, 11.0)), pitch=0, bearing=0)
 
 
+def declutter(labels: pd.DataFrame, view: pdk.ViewState, *, size_px: int = LABEL_SIZE,
+              gap_px: int = 2) -> pd.DataFrame:
+    """The region labels that do not overlap at ``view``'s zoom (alphabetical order wins).
+
+    A region that is one city ("Almaty City", "Baikonur") gets no label: the city
+    is a dot with a tooltip, and its name would sit on its region's label.
+
+    >>> labels = pd.DataFrame({"name": ["Almaty City", "Almaty Region", "Jambyl Region"],
+    ...                        "lon": [76.9, 78.5, 72.3], "lat": [43.3, 44.4, 43.5]})
+    >>> declutter(labels, pdk.ViewState(latitude=48, longitude=67, zoom=3.0))["name"].tolist()
+    ['Almaty Region']
+    """
+    scale = 512 * 2 ** view.zoom / (2 * math.pi)
+    regions = labels[labels["name"].astype(str).str.endswith(" Region")].sort_values("name")
+    kept: list[int] = []
+    boxes: list[tuple[float, float, float, float]] = []
+    for i, name, lon, lat in zip(regions.index, regions["name"], regions["lon"], regions["lat"],
+                                 strict=True):
+        x, y = math.radians(float(lon)) * scale, -_mercator_y(float(lat)) * scale
+        half_w, half_h = len(str(name)) * size_px * 0.25 + gap_px, size_px * 0.6 + gap_px
+        box = (x - half_w, y - half_h, x + half_w, y + half_h)
+        if all(box[2] < b[0] or b[2] < box[0] or box[3] < b[1] or b[3] < box[1] for b in boxes):
+            kept.append(i)
+            boxes.append(box)
+    return labels.loc[sorted(kept)].reset_index(drop=True)
+
+
+MEASURE_WORDS = (("fatalities", "killed"), ("injuries", "injured"), ("arrests", "arrested"),
+                 ("crowd_size", "largest crowd"))
+
+
 def _count_text(row: pd.Series) -> str:
-    parts = [f"{label} {int(row[col]):,}" for col, label in
-             (("fatalities", "killed"), ("injuries", "injured"), ("arrests", "arrested"))
-             if row[col] > 0]
-    if row["crowd_size"] > 0:
-        parts.append(f"largest crowd {int(row['crowd_size']):,}")
+    parts = []
+    for measure, word in MEASURE_WORDS:
+        low, high = row[f"{measure}_low"], row[f"{measure}_high"]
+        if high > 0:
+            parts.append(f"{word} {int(high):,}" if low == high else
+                         f"{word} {int(low):,}–{int(high):,}")
     return ", ".join(parts) or "no figures stated"
 
 
@@ -177,39 +225,48 @@ def _date_text(first: Any, last: Any) -> str:
 def place_points(df: pd.DataFrame) -> pd.DataFrame:
     """One row per place (same coordinates) with what the tooltip and the layers need.
 
-    Events at the same place are aggregated (``n_events``), never drawn on top of
-    each other; the colour is that of the most frequent type there.
+    Incidents at the same place are aggregated, never drawn on top of each other;
+    the reports of one incident (a ``cluster_id``) count once, their figures as the
+    range of what the sources say. The colour is that of the most frequent type there.
 
-    >>> df = pd.DataFrame({"event_id": ["a", "b"], "location": ["Almaty"] * 2,
-    ...     "latitude": [43.25] * 2, "longitude": [76.91] * 2, "event_type": ["Riots"] * 2,
-    ...     "event_date": pd.to_datetime(["2022-01-05", "2022-01-06"]),
-    ...     "date_end": pd.to_datetime(["2022-01-05", "2022-01-06"]),
-    ...     "fatalities": pd.array([None, 2], "Int64"), "injuries": pd.array([None, None], "Int64"),
-    ...     "arrests": pd.array([None, None], "Int64"), "crowd_size": pd.array([None, None], "Int64"),
-    ...     "evidence": ["x", "y"]})
+    >>> df = pd.DataFrame({"event_id": ["a", "b", "c"], "cluster_id": ["a", "a", "c"],
+    ...     "article_id": ["x", "y", "y"], "language": ["en", "de", "de"],
+    ...     "location": ["Almaty"] * 3, "latitude": [43.25] * 3, "longitude": [76.91] * 3,
+    ...     "event_type": ["Riots"] * 3,
+    ...     "event_date": pd.to_datetime(["2022-01-05", "2022-01-05", "2022-01-06"]),
+    ...     "date_end": pd.to_datetime(["2022-01-05", "2022-01-05", "2022-01-06"]),
+    ...     "fatalities": pd.array([8, 13, 2], "Int64"), "injuries": pd.array([None] * 3, "Int64"),
+    ...     "arrests": pd.array([None] * 3, "Int64"), "crowd_size": pd.array([None] * 3, "Int64"),
+    ...     "evidence": ["x", "y", "z"]})
     >>> p = place_points(df).iloc[0]
-    >>> p["place"], p["n_events"], p["dates"], p["counts"]
-    ('Almaty', '2 events', '2022-01-05 – 2022-01-06', 'killed 2')
+    >>> p["place"], p["n_events"], p["sources"], p["dates"], p["counts"]
+    ('Almaty', '2 incidents', '2 sources in 2 languages', '2022-01-05 – 2022-01-06', 'killed 10–15')
     """
-    columns = ["place", "latitude", "longitude", "n", "n_events", "dates", "types", "counts",
-               "evidence", "color", "radius"]
+    columns = ["place", "latitude", "longitude", "n", "n_events", "sources", "dates", "types",
+               "counts", "evidence", "color", "radius"]
     located = df.dropna(subset=["latitude", "longitude"])
     if not len(located):
         return pd.DataFrame(columns=columns)
     keys = ["latitude", "longitude"]
+    measures = [m for m, _ in MEASURE_WORDS]
     work = pd.DataFrame({
         "latitude": located["latitude"].astype(float), "longitude": located["longitude"].astype(float),
-        "location": located["location"], "event_type": located["event_type"],
+        "cluster": located["cluster_id"].astype(str), "article": located["article_id"].astype(str),
+        "language": located["language"].astype(str), "location": located["location"],
+        "event_type": located["event_type"],
         "event_date": located["event_date"], "date_end": located["date_end"],
-        **{m: pd.to_numeric(located[m], errors="coerce").fillna(0).astype(float)
-           for m in ("fatalities", "injuries", "arrests", "crowd_size")},
+        **{m: pd.to_numeric(located[m], errors="coerce").astype(float) for m in measures},
     })
+    per_cluster = work.groupby([*keys, "cluster"], sort=False).agg(
+        **{f"{m}_{end}": (m, end.replace("low", "min").replace("high", "max"))
+           for m in measures for end in ("low", "high")}).fillna(0)
+    ranges = per_cluster.groupby(level=keys).agg(
+        **{f"{m}_{end}": (f"{m}_{end}", "sum" if m != "crowd_size" else "max")
+           for m in measures for end in ("low", "high")})
     agg = work.groupby(keys, sort=True, observed=True).agg(
-        place=("location", "first"), n=("location", "size"),
-        first=("event_date", "min"), last=("date_end", "max"),
-        fatalities=("fatalities", "sum"), injuries=("injuries", "sum"),
-        arrests=("arrests", "sum"), crowd_size=("crowd_size", "max"),
-    ).reset_index()
+        place=("location", "first"), n=("cluster", "nunique"), n_sources=("article", "nunique"),
+        n_languages=("language", "nunique"), first=("event_date", "min"), last=("date_end", "max"),
+    ).join(ranges).reset_index()
     by_type = (work.groupby([*keys, "event_type"], observed=True).size().rename("k").reset_index()
                .astype({"event_type": str})
                .sort_values([*keys, "k", "event_type"], ascending=[True, True, False, True]))
@@ -219,14 +276,19 @@ def place_points(df: pd.DataFrame) -> pd.DataFrame:
     first3 = work[keys].assign(evidence=located["evidence"]).groupby(keys).head(3)
     evidence = (first3.assign(evidence=first3["evidence"].astype(str).map(_clip))
                 .groupby(keys)["evidence"].agg(" / ".join))
+    shown = first3.groupby(keys).size().rename("shown")
     agg = agg.merge(top, on=keys, how="left").merge(types, left_on=keys, right_index=True)
-    agg = agg.merge(evidence, left_on=keys, right_index=True)
-    agg["evidence"] = agg["evidence"].where(agg["n"] <= 3, agg["evidence"] + " / …")
-    agg["n_events"] = agg["n"].map(lambda n: f"{n:,} event" + ("s" if n != 1 else ""))
+    agg = agg.merge(evidence, left_on=keys, right_index=True).merge(shown, left_on=keys,
+                                                                    right_index=True)
+    reports = work.groupby(keys).size().rename("reports")
+    agg = agg.merge(reports, left_on=keys, right_index=True)
+    agg["evidence"] = agg["evidence"].where(agg["reports"] <= agg["shown"], agg["evidence"] + " / …")
+    agg["n_events"] = agg["n"].map(lambda n: f"{n:,} incident" + ("s" if n != 1 else ""))
+    agg["sources"] = [sources_label(a, b) for a, b in zip(agg["n_sources"], agg["n_languages"])]
     agg["dates"] = [_date_text(a, b) for a, b in zip(agg["first"], agg["last"])]
     agg["counts"] = agg.apply(_count_text, axis=1)
     agg["color"] = [[*type_color(str(t)), 200] for t in agg["event_type"]]
-    casualties = agg["fatalities"] + agg["injuries"]
+    casualties = agg["fatalities_high"] + agg["injuries_high"]
     agg["radius"] = (6 + 3 * casualties.pow(0.5) + 1.5 * (agg["n"] - 1).pow(0.5)).clip(upper=40)
     return agg[columns].reset_index(drop=True)
 
@@ -245,6 +307,7 @@ def build_deck(points: pd.DataFrame, *, view: pdk.ViewState, outline: dict[str, 
     """
     layers: list[pdk.Layer] = []
     shapes, labels = split_outline(outline)
+    labels = declutter(labels, view) if len(labels) else labels
     if shapes["features"]:
         layers.append(pdk.Layer(
             "GeoJsonLayer", shapes, id=OUTLINE_LAYER, pickable=False, stroked=True, filled=True,
@@ -254,7 +317,7 @@ def build_deck(points: pd.DataFrame, *, view: pdk.ViewState, outline: dict[str, 
     if len(labels):
         layers.append(pdk.Layer(
             "TextLayer", labels, id=LABELS_LAYER, pickable=False, get_position=["lon", "lat"],
-            get_text="name", get_size=10, get_color=[125, 133, 145, 150],
+            get_text="name", get_size=LABEL_SIZE, get_color=[125, 133, 145, 150],
             get_alignment_baseline="'center'", font_family="'Helvetica, Arial, sans-serif'",
         ))
     if hexagons:

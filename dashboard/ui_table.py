@@ -1,24 +1,27 @@
-"""The events table as shown on the page: a few readable columns, selected rows first."""
+"""The tables as shown on the page: one row per incident, and every report behind them.
+
+An incident is a cluster (``cluster_id``): the same event told by one or more
+articles. :func:`incident_table` gives one row per cluster with the range of its
+sources' figures; :func:`report_table` lists each report with its own figures and
+why it was merged. Both put rows selected on the map first.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
+from dashboard.ui_format import sources_label
+
 MAX_ROWS = 5_000
-COLUMNS = {
-    "event_date": "date",
-    "location": "place",
-    "event_type": "type",
-    "fatalities": "killed",
-    "injuries": "injured",
-    "arrests": "arrested",
-    "crowd_size": "crowd",
-    "evidence": "evidence",
-    "source": "source",
-    "link": "link",
-}
+MEASURES = {"fatalities": "killed", "injuries": "injured", "arrests": "arrested",
+            "crowd_size": "crowd"}
+INCIDENT_COLUMNS = ["date", "place", "type", *MEASURES.values(), "reports", "sources",
+                    "evidence", "selected"]
+REPORT_COLUMNS = ["date", "place", "type", *MEASURES.values(), "source", "language",
+                  "evidence", "merged because", "link", "selected"]
 
 
 def safe_url(url: Any) -> str | None:
@@ -33,42 +36,151 @@ def safe_url(url: Any) -> str | None:
     return url if url.lower().startswith(("http://", "https://")) else None
 
 
-def table_frame(df: pd.DataFrame, selected: pd.Series | None = None,
-                max_rows: int = MAX_ROWS) -> pd.DataFrame:
-    """The rows for ``st.dataframe``: selected rows first, then by date and place.
+def figure_text(low: Any, high: Any) -> str:
+    """A count as the table shows it: ``"13"``, ``"8–13"`` when sources differ, ``""`` if unstated.
 
-    >>> df = pd.DataFrame({"event_date": pd.to_datetime(["2022-01-05", "2022-01-06"]),
-    ...     "date_end": pd.to_datetime(["2022-01-05", "2022-01-07"]),
-    ...     "location": ["Almaty", "Aktau"], "event_type": ["Riots", "Protests"],
-    ...     "fatalities": pd.array([1, None], "Int64"), "injuries": pd.array([None] * 2, "Int64"),
-    ...     "arrests": pd.array([None] * 2, "Int64"), "crowd_size": pd.array([None] * 2, "Int64"),
-    ...     "evidence": ["a", "b"], "source": ["s", "t"], "source_url": ["javascript:x", "https://t"]})
-    >>> t = table_frame(df, pd.Series([False, True]))
-    >>> t[["place", "date", "selected", "link"]].values.tolist()
-    [['Aktau', '2022-01-06 – 2022-01-07', True, 'https://t'], ['Almaty', '2022-01-05', False, nan]]
+    >>> figure_text(8, 13), figure_text(3000, 3000), figure_text(pd.NA, pd.NA)
+    ('8–13', '3,000', '')
     """
-    work = df.copy()
-    work["selected"] = False if selected is None else selected.reindex(df.index, fill_value=False)
-    work = work.sort_values(["selected", "event_date", "location"], ascending=[False, True, True],
-                            kind="stable").head(max_rows)
-    start = pd.to_datetime(work["event_date"]).dt.strftime("%Y-%m-%d")
-    end = pd.to_datetime(work["date_end"]).dt.strftime("%Y-%m-%d")
-    work["event_date"] = start.where(end.isna() | (start == end), start + " – " + end)
-    work["link"] = work["source_url"].astype(object).map(safe_url) if "source_url" in work else None
-    out = work[[*[c for c in COLUMNS if c in work], "selected"]].rename(columns=COLUMNS)
-    return out.reset_index(drop=True)
+    if pd.isna(high):
+        return ""
+    low = high if pd.isna(low) else low
+    return f"{int(high):,}" if low == high else f"{int(low):,}–{int(high):,}"
 
 
-def column_config() -> dict[str, Any]:
-    """``st.dataframe`` column settings (plain text evidence, http links only)."""
+def _dates(start: pd.Series, end: pd.Series) -> pd.Series:
+    first = pd.to_datetime(start).dt.strftime("%Y-%m-%d")
+    last = pd.to_datetime(end).dt.strftime("%Y-%m-%d")
+    return first.where(last.isna() | (first == last), first + " – " + last).fillna("")
+
+
+def _ordered(df: pd.DataFrame, selected: pd.Series | None) -> pd.DataFrame:
+    """``df`` with a ``selected`` column, selected rows first, then by date and place."""
+    work = df.assign(selected=False if selected is None
+                     else selected.reindex(df.index, fill_value=False).to_numpy(bool))
+    return work.sort_values(["selected", "event_date", "location"], ascending=[False, True, True],
+                            kind="stable", na_position="last")
+
+
+def incident_table(df: pd.DataFrame, selected: pd.Series | None = None,
+                   max_rows: int = MAX_ROWS) -> pd.DataFrame:
+    """One row per cluster of ``df`` (at most ``max_rows``): selected first, then by date and place.
+
+    Place and type are those of the most precise report; dates span all reports;
+    a count is the range of what the reports say.
+
+    >>> df = pd.DataFrame({"event_id": ["a", "b", "c"], "cluster_id": ["a", "a", "c"],
+    ...     "article_id": ["x", "y", "y"], "language": ["en", "de", "de"],
+    ...     "source": ["Steppe Wire", "Rundschau Ost", "Rundschau Ost"],
+    ...     "location": ["Almaty", "Almaty", "Aktau"], "geo_precision": [2, 1, 2],
+    ...     "event_type": ["Riots", "Riots", "Protests"], "evidence": ["e1", "e2", "e3"],
+    ...     "event_date": pd.to_datetime(["2022-01-05", "2022-01-05", "2022-01-06"]),
+    ...     "date_end": pd.to_datetime(["2022-01-05", "2022-01-06", "2022-01-06"]),
+    ...     "fatalities": pd.array([8, 13, None], "Int64"), "injuries": pd.array([None] * 3, "Int64"),
+    ...     "arrests": pd.array([None] * 3, "Int64"), "crowd_size": pd.array([None] * 3, "Int64")})
+    >>> incident_table(df)[["date", "place", "killed", "reports", "sources"]].values.tolist()
+    ... # doctest: +NORMALIZE_WHITESPACE
+    [['2022-01-05 – 2022-01-06', 'Almaty', '8–13', '2 sources in 2 languages',
+      'Rundschau Ost; Steppe Wire'], ['2022-01-06', 'Aktau', '', '1 source in 1 language',
+      'Rundschau Ost']]
+    """
+    if not len(df):
+        return pd.DataFrame(columns=INCIDENT_COLUMNS)
+    ordered = _ordered(df, selected)
+    cluster = ordered["cluster_id"].astype(str)
+    chosen = pd.unique(cluster.to_numpy())[:max_rows]
+    keep = cluster.isin(chosen).to_numpy()
+    members = ordered[keep].assign(
+        cluster=cluster[keep],
+        _precision=pd.to_numeric(ordered["geo_precision"][keep]).fillna(9).to_numpy(float),
+        _id=ordered["event_id"][keep].astype(str))
+    text = {c: members[c].astype(str) for c in ("article_id", "language", "source")}
+    members = members.assign(**text)
+    grouped = members.groupby("cluster", sort=False)
+    head = (members.sort_values(["cluster", "_precision", "_id"], kind="stable")
+            .drop_duplicates("cluster").set_index("cluster").loc[chosen])
+    out = pd.DataFrame({
+        "date": _dates(grouped["event_date"].min().loc[chosen],
+                       grouped["date_end"].max().loc[chosen]).to_numpy(),
+        "place": head["location"].astype(str).to_numpy(),
+        "type": head["event_type"].astype(str).to_numpy(),
+    })
+    for measure, label in MEASURES.items():
+        values = pd.to_numeric(members[measure]).astype("Float64")
+        by = values.groupby(members["cluster"], sort=False)
+        low, high = by.min().loc[chosen], by.max().loc[chosen]
+        out[label] = [figure_text(a, b) for a, b in zip(low, high, strict=True)]
+    n_sources = grouped["article_id"].nunique().loc[chosen].to_numpy()
+    n_languages = grouped["language"].nunique().loc[chosen].to_numpy()
+    out["reports"] = [sources_label(a, b) for a, b in zip(n_sources, n_languages, strict=True)]
+    several = members[members["cluster"].isin(np.asarray(chosen)[n_sources > 1])]
+    names = (several.drop_duplicates(["cluster", "source"]).sort_values("source")
+             .groupby("cluster")["source"].agg("; ".join))
+    out["sources"] = [names.get(c, s) for c, s in zip(chosen, head["source"], strict=True)]
+    out["evidence"] = head["evidence"].astype(str).to_numpy()
+    out["selected"] = grouped["selected"].any().loc[chosen].to_numpy(bool)
+    return out[INCIDENT_COLUMNS]
+
+
+def report_table(df: pd.DataFrame, selected: pd.Series | None = None,
+                 max_rows: int = MAX_ROWS) -> pd.DataFrame:
+    """Every report (event row) with its own figures and why it joined its incident.
+
+    The reports of one incident are next to each other.
+
+    >>> df = pd.DataFrame({"event_id": ["a", "b"], "cluster_id": ["a", "a"],
+    ...     "merge_reason": ["", "same place Almaty"], "language": ["en", "de"],
+    ...     "source": ["s", "t"], "source_url": ["javascript:x", "https://t"],
+    ...     "location": ["Almaty"] * 2, "event_type": ["Riots"] * 2, "evidence": ["e1", "e2"],
+    ...     "event_date": pd.to_datetime(["2022-01-05", "2022-01-05"]),
+    ...     "date_end": pd.to_datetime(["2022-01-05", "2022-01-06"]),
+    ...     "fatalities": pd.array([8, 13], "Int64"), "injuries": pd.array([None] * 2, "Int64"),
+    ...     "arrests": pd.array([None] * 2, "Int64"), "crowd_size": pd.array([None] * 2, "Int64")})
+    >>> report_table(df, pd.Series([False, True]))[["date", "killed", "merged because", "link",
+    ...                                              "selected"]].values.tolist()
+    ... # doctest: +NORMALIZE_WHITESPACE
+    [['2022-01-05 – 2022-01-06', 13, 'same place Almaty', 'https://t', True],
+     ['2022-01-05', 8, '', nan, False]]
+    """
+    if not len(df):
+        return pd.DataFrame(columns=REPORT_COLUMNS)
+    ordered = _ordered(df, selected)
+    cluster = ordered["cluster_id"].astype(str)
+    rank = pd.Series(np.arange(len(ordered)), index=ordered.index).groupby(cluster.to_numpy()).transform("min")
+    work = ordered.assign(_rank=rank.to_numpy()).sort_values(
+        ["_rank", "selected"], ascending=[True, False], kind="stable").head(max_rows)
+    out = pd.DataFrame({
+        "date": _dates(work["event_date"], work["date_end"]).to_numpy(),
+        "place": work["location"].astype(str).to_numpy(),
+        "type": work["event_type"].astype(str).to_numpy(),
+        **{label: pd.to_numeric(work[m]).astype("Int64").to_numpy() for m, label in MEASURES.items()},
+        "source": work["source"].astype(str).to_numpy(),
+        "language": work["language"].astype(str).to_numpy(),
+        "evidence": work["evidence"].astype(str).to_numpy(),
+        "merged because": work["merge_reason"].astype(str).to_numpy(),
+        "link": [safe_url(u) for u in work["source_url"].astype(object)]
+                if "source_url" in work else None,
+        "selected": work["selected"].to_numpy(bool),
+    })
+    return out[REPORT_COLUMNS]
+
+
+def column_config(numbers: bool) -> dict[str, Any]:
+    """``st.dataframe`` column settings (plain text evidence, http links only).
+
+    ``numbers``: the counts are numbers (the report table), not text ranges (the incident table).
+    """
     import streamlit as st
 
+    counts = (st.column_config.NumberColumn(format="%d") if numbers
+              else st.column_config.TextColumn(help="a range when the reports differ"))
     return {
         "selected": st.column_config.CheckboxColumn("on map", help="selected on the map"),
         "evidence": st.column_config.TextColumn("evidence", width="large"),
+        "reports": st.column_config.TextColumn(
+            "reports", help="how many articles (sources) and languages report this incident"),
+        "merged because": st.column_config.TextColumn(
+            "merged because", help="why this report is the same incident as the first one"),
         "link": st.column_config.LinkColumn("link", display_text="open"),
-        "killed": st.column_config.NumberColumn(format="%d"),
-        "injured": st.column_config.NumberColumn(format="%d"),
-        "arrested": st.column_config.NumberColumn(format="%d"),
-        "crowd": st.column_config.NumberColumn(format="%d"),
+        **dict.fromkeys(MEASURES.values(), counts),
     }

@@ -10,6 +10,8 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "seeds" / "000_6e6f88a621e68b95.txt"
 XSS_ARTICLE = ROOT / "tests" / "data" / "xss_article.txt"
+ALMATY_SEEDS = tuple(sorted((ROOT / "seeds").glob("00[123]_*.txt")))
+"""Three articles (de, en, ru) reporting the storming of the Almaty akimat."""
 
 
 def cli(*args: str) -> str:
@@ -48,3 +50,9 @@ def seed_db(ingested_db: Callable[..., Path]) -> Path:
 def xss_db(ingested_db: Callable[..., Path]) -> Path:
     """The seed plus an article with HTML and a javascript: link in its evidence sentence."""
     return ingested_db(SEED, XSS_ARTICLE)
+
+
+@pytest.fixture(scope="session")
+def almaty_db(ingested_db: Callable[..., Path]) -> Path:
+    """Seeds 001-003: one incident told by three sources in three languages."""
+    return ingested_db(*ALMATY_SEEDS)

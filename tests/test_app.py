@@ -37,9 +37,10 @@ def metrics(at: AppTest) -> dict[str, str]:
     return {m.label: m.value for m in at.metric}
 
 
-def table(at: AppTest) -> pd.DataFrame:
-    (frame,) = [d.value for d in at.dataframe]
-    return frame
+def table(at: AppTest, which: str = "reports") -> pd.DataFrame:
+    """The incidents table (one row per cluster) or the table of every report."""
+    incidents, reports = [d.value for d in at.dataframe]
+    return {"incidents": incidents, "reports": reports}[which]
 
 
 def events(db: Path) -> pd.DataFrame:
@@ -68,8 +69,33 @@ def test_seed_alone_shows_the_ministry_figures(seed_db: Path, monkeypatch: pytes
     shown = metrics(at)
     assert (shown["Killed"], shown["Injured"], shown["Arrested"]) == ("26", "18", "3,000+")
     assert shown["Largest crowd"] in ("3,000", "~3,000")
-    captions = " ".join(c.value for c in at.caption)
-    assert "tally" in captions.lower()
+    captions = [displayed(c.value) for c in at.caption]
+    assert "Interior Ministry, 7 Jan 2022 · all of Kazakhstan" in captions
+    assert all(len(c) < 80 for c in captions[1:6]), (captions[1:6], "one short line per counter")
+    (how,) = [e for e in at.expander if e.label == "How these figures were obtained"]
+    assert "Interior Ministry tally of 7 Jan 2022" in displayed(" ".join(m.value for m in how.markdown))
+
+
+def test_a_cluster_is_one_incident_row_with_its_sources(almaty_db: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    at = run_app(almaty_db, monkeypatch)
+    incidents, reports = table(at, "incidents"), table(at, "reports")
+    (akimat,) = incidents[incidents["place"] == "Almaty City Akimat"].itertuples()
+    assert akimat.reports == "3 sources in 3 languages"
+    assert akimat.killed == "8–13"
+    assert akimat.sources.count(";") == 2
+    assert len(reports) == len(events(almaty_db)) > len(incidents)
+    assert set(reports["language"]) == {"de", "en", "ru"}
+    assert reports["merged because"].str.startswith("same place").any()
+    assert metrics(at)["Events"] == str(len(incidents))
+    assert f"{len(incidents)} incidents" in [displayed(c.value) for c in at.caption]
+
+
+def test_unstated_counts_are_empty_cells(almaty_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    at = run_app(almaty_db, monkeypatch)
+    assert [d.proto.placeholder for d in at.dataframe] == ["", ""], "a missing value shows empty"
+    incidents = table(at, "incidents")
+    assert (incidents["injured"] == "").any() and not incidents["injured"].isna().any()
 
 
 def test_city_filter_counts_that_citys_incidents_not_the_country_tally(
