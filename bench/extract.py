@@ -1,13 +1,23 @@
 """Words per second of a whole ``protestmap ingest`` next to spaCy's bare tokenizer.
 
-Builds a corpus from the project's own sample articles (``seeds/``), varied so
-that every article gets its own id (paragraphs rotated, a numbered line
-appended), runs ``protestmap ingest`` on it into a fresh database exactly as a
-user would, and times spaCy's bare tokenizer on the same texts in the same run.
-Peak memory is the largest sum of the proportional set sizes (PSS) of the
-ingest process and all its children (pool server and workers), sampled every 50 ms.
+Builds a corpus from the project's own sample articles (``seeds/``), lightly varied
+so that every article gets its own id (paragraphs after the lead shuffled, figures
+of two digits or more scaled by up to ±20 %, a numbered line appended), then
 
-    python bench/extract.py                               # >= 1 MB corpus, best of 3
+* runs ``protestmap ingest CORPUS --db FRESH.duckdb`` as a user would (a subprocess,
+  timed from start to exit), sampling the CPU time of its whole process tree
+  (ingest, pool server, workers) every 20 ms, then once more for its peak
+  proportional set size (PSS);
+* runs ``dashboard.runner.ingest`` from a fresh interpreter (no command-line start-up)
+  for each ``--workers`` value, timing the first extracted batch as well;
+* times spaCy's bare tokenizer (``spacy.blank(lang).make_doc``) on the same texts.
+
+Words are whitespace-separated words of the article bodies. Each measure is the
+best of ``--rounds``; all runs and the load average are printed, because the
+machine may be shared.
+
+    python bench/extract.py                               # 5 MB corpus, best of 3
+    python bench/extract.py --megabytes 1                 # 1 MB corpus
     python bench/extract.py --articles 10000 --rounds 1   # memory for 10,000 articles
 """
 
@@ -17,21 +27,55 @@ import argparse
 import json
 import os
 import platform
+import random
+import re
 import subprocess
 import sys
 import tempfile
 import time
 from collections import Counter
+from contextlib import suppress
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from dashboard.frontmatter import split_front_matter
-from dashboard.ingest import detect_language
+from dashboard.frontmatter import split_front_matter  # noqa: E402
+from dashboard.ingest import detect_language  # noqa: E402
 
 PROTESTMAP = str(Path(sys.executable).with_name("protestmap"))
 TICKS = os.sysconf("SC_CLK_TCK")
+FIGURE = re.compile(r"(?<![\d.,])\d{2,}(?![\d.,]?\d)")
+YEAR = re.compile(r"(19|20)\d\d")
+
+IN_PROCESS = """
+import json, sys, time
+started = time.perf_counter()
+from pathlib import Path
+from dashboard.runner import ingest
+from dashboard.store import Store
+first = []
+def update(summary):
+    if not first and summary.added + summary.known:
+        first.append(time.perf_counter() - started)
+with Store(Path(sys.argv[2])) as store:
+    s = ingest([Path(sys.argv[1])], store, workers=int(sys.argv[3]), on_update=update)
+print(json.dumps({"seconds": time.perf_counter() - started, "first_batch": first[0],
+                  "parent_cpu": time.process_time(), "added": s.added, "events": s.events}))
+"""
+
+
+@dataclass
+class Run:
+    """One timed ingest."""
+
+    seconds: float
+    cpu: float
+    peak_kb: int
+    load: float
+    first_batch: float = 0.0
+    output: str = ""
 
 
 def seeds() -> list[tuple[dict[str, object], str, str]]:
@@ -43,20 +87,34 @@ def seeds() -> list[tuple[dict[str, object], str, str]]:
     return out
 
 
-def variant(body: str, n: int) -> str:
-    paragraphs = [p for p in body.split("\n\n") if p.strip()]
-    shift = (n // 7) % len(paragraphs)
-    return "\n\n".join(paragraphs[shift:] + paragraphs[:shift] + [f"({n})"])
+def vary(body: str, n: int) -> str:
+    """``body`` with its paragraphs after the lead shuffled and its figures scaled a little.
+
+    >>> vary("Lead.\\n\\nOne.\\n\\nTwo, 100 people.", 3)
+    'Lead.\\n\\nTwo, 104 people.\\n\\nOne.\\n\\n(3)'
+    """
+    rng = random.Random(n)
+    lead, *rest = [p for p in body.split("\n\n") if p.strip()]
+    rng.shuffle(rest)
+
+    def scale(match: re.Match[str]) -> str:
+        figure = match.group()
+        if YEAR.fullmatch(figure):
+            return figure
+        return str(max(10, round(int(figure) * rng.uniform(0.8, 1.2))))
+
+    return "\n\n".join([lead, *(FIGURE.sub(scale, p) for p in rest), f"({n})"])
 
 
 def write_corpus(folder: Path, n_articles: int) -> list[tuple[str, str]]:
-    """Write ``n_articles`` varied articles; return (language, body) of each."""
+    """Write ``n_articles`` varied articles as ``.txt`` with front matter; (language, body) each."""
     samples = seeds()
     texts = []
     for n in range(n_articles):
         fields, body, language = samples[n % len(samples)]
-        text = variant(body, n)
-        head = "".join(f"{k}: {json.dumps(v, ensure_ascii=False)}\n" for k, v in fields.items())
+        text = vary(body, n)
+        head = "".join(f"{k}: {json.dumps(v, ensure_ascii=False, default=str)}\n"
+                       for k, v in fields.items())
         sub = folder / f"{n // 1000:03d}"
         sub.mkdir(parents=True, exist_ok=True)
         (sub / f"{n:06d}.txt").write_text(f"---\n{head}---\n{text}\n", encoding="utf-8")
@@ -65,86 +123,132 @@ def write_corpus(folder: Path, n_articles: int) -> list[tuple[str, str]]:
 
 
 def tokenizer_words_per_second(texts: list[tuple[str, str]]) -> float:
+    """spaCy's bare tokenizer over ``texts``, one core."""
     import spacy
 
-    tokenizers = {lang: spacy.blank(lang).tokenizer for lang in {lang for lang, _ in texts}}
+    make_doc = {lang: spacy.blank(lang).make_doc for lang in {lang for lang, _ in texts}}
     started = time.perf_counter()
     for lang, text in texts:
-        tokenizers[lang](text)
+        make_doc[lang](text)
     return sum(len(t.split()) for _, t in texts) / (time.perf_counter() - started)
 
 
-def tree_sample(pid: int, cpu: dict[int, float]) -> int:
-    """PSS of ``pid`` and all its descendants in kB; records each one's CPU seconds in ``cpu``.
-
-    PSS splits pages shared between processes (the workers are forked from one
-    server) among them, so the sum is the memory the tree really uses.
-    """
-    total, stack = 0, [pid]
+def tree(pid: int) -> list[int]:
+    """``pid`` and all its descendants (pool server, workers)."""
+    found, stack = [], [pid]
     while stack:
         p = stack.pop()
-        try:
-            rollup = Path(f"/proc/{p}/smaps_rollup").read_text()
-            total += next(int(line.split()[1]) for line in rollup.splitlines()
-                          if line.startswith("Pss:"))
-            stat = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
-            cpu[p] = (int(stat[11]) + int(stat[12])) / TICKS
+        found.append(p)
+        with suppress(FileNotFoundError, ProcessLookupError):
             for task in Path(f"/proc/{p}/task").iterdir():
                 stack.extend(int(c) for c in (task / "children").read_text().split())
-        except (FileNotFoundError, ProcessLookupError, StopIteration):
-            continue
-    return total
+    return found
 
 
-def run_ingest(corpus: Path, db: Path) -> tuple[float, int, float, str]:
-    """Seconds, peak kB and CPU seconds of the process tree, and the summary line of one ingest."""
+def cpu_seconds(pid: int) -> float | None:
+    with suppress(FileNotFoundError, ProcessLookupError):
+        stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(stat[11]) + int(stat[12])) / TICKS
+    return None
+
+
+def pss_kb(pid: int) -> int:
+    """Proportional set size: pages shared between processes (the workers fork from one
+    server) are split among them, so the sum over a tree is the memory it really uses."""
+    with suppress(FileNotFoundError, ProcessLookupError, StopIteration):
+        rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
+        return next(int(line.split()[1]) for line in rollup.splitlines()
+                    if line.startswith("Pss:"))
+    return 0
+
+
+def timed(command: list[str], *, memory: bool = False) -> Run:
+    """Run ``command``: wall seconds, CPU seconds (sampled every 20 ms) and, with ``memory``,
+    the peak PSS of its process tree (sampled every 100 ms; reading PSS costs the
+    sampler several ms a time, so it is left out of the timed runs)."""
     started = time.perf_counter()
-    process = subprocess.Popen([PROTESTMAP, "ingest", str(corpus), "--db", str(db)],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    peak, cpu = 0, dict[int, float]()
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True, cwd=ROOT)
+    peak, cpu, ticks = 0, dict[int, float](), 0
     while process.poll() is None:
-        peak = max(peak, tree_sample(process.pid, cpu))
-        time.sleep(0.05)
+        pids = tree(process.pid)
+        for pid in pids:
+            cpu[pid] = cpu_seconds(pid) or cpu.get(pid, 0.0)
+        if memory and ticks % 5 == 0:
+            peak = max(peak, sum(map(pss_kb, pids)))
+        ticks += 1
+        time.sleep(0.02)
     seconds = time.perf_counter() - started
     out, err = process.communicate()
     if process.returncode != 0:
-        sys.exit(f"ingest failed ({process.returncode}):\n{err}")
-    return seconds, peak, sum(cpu.values()), out.strip()
+        sys.exit(f"{' '.join(command)} failed ({process.returncode}):\n{err}")
+    return Run(seconds, sum(cpu.values()), peak, os.getloadavg()[0], output=out.strip())
+
+
+def cli_run(corpus: Path, db: Path, *, memory: bool = False) -> Run:
+    return timed([PROTESTMAP, "ingest", str(corpus), "--db", str(db)], memory=memory)
+
+
+def in_process_run(corpus: Path, db: Path, workers: int) -> Run:
+    run = timed([sys.executable, "-c", IN_PROCESS, str(corpus), str(db), str(workers)])
+    figures = json.loads(run.output)
+    run.first_batch = figures["first_batch"]
+    return run
+
+
+def best(runs: list[Run]) -> Run:
+    return min(runs, key=lambda r: r.seconds)
+
+
+def describe(runs: list[Run], words: int) -> str:
+    top = best(runs)
+    return (f"{top.seconds:.2f} s wall, {words / top.seconds:,.0f} words/s, "
+            f"CPU {top.cpu:.1f} s ({top.cpu / top.seconds:.2f} cores busy); all runs "
+            f"{', '.join(f'{r.seconds:.1f}' for r in runs)} s at load "
+            f"{', '.join(f'{r.load:.1f}' for r in runs)}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--megabytes", type=float, default=5.0,
+                        help="corpus size in MB of article text (default 5)")
     parser.add_argument("--articles", type=int, default=0,
-                        help="number of articles (default: enough for 1 MB of text)")
+                        help="number of articles instead of --megabytes")
     parser.add_argument("--rounds", type=int, default=3,
-                        help="ingests into fresh databases; the best time is reported (default 3)")
+                        help="runs of each measure; the best is reported (default 3)")
+    parser.add_argument("--workers", default="2",
+                        help="comma-separated worker counts for the in-process runner "
+                             "(default 2; 0 extracts in the parent)")
     args = parser.parse_args()
+    per_article = sum(len(b.encode()) for _, b, _ in seeds()) / len(seeds())
+    n = args.articles or int(args.megabytes * 1e6 / per_article) + 1
+    load_before = os.getloadavg()
     with tempfile.TemporaryDirectory() as tmp:
         corpus = Path(tmp) / "corpus"
-        per_article = sum(len(b.encode()) for _, b, _ in seeds()) / len(seeds())
-        n = args.articles or int(1_100_000 / per_article) + 1
         texts = write_corpus(corpus, n)
         words = sum(len(t.split()) for _, t in texts)
         megabytes = sum(len(t.encode()) for _, t in texts) / 1e6
-        runs = [run_ingest(corpus, Path(tmp) / f"bench{i}.duckdb") for i in range(args.rounds)]
-        seconds = min(r[0] for r in runs)
-        peak_kb = max(r[1] for r in runs)
-        best = min(runs)
-        summary = runs[0][3]
+        cli = [cli_run(corpus, Path(tmp) / f"cli{i}.duckdb") for i in range(args.rounds)]
+        peak_kb = cli_run(corpus, Path(tmp) / "memory.duckdb", memory=True).peak_kb
+        runner = {w: [in_process_run(corpus, Path(tmp) / f"w{w}-{i}.duckdb", w)
+                      for i in range(args.rounds)]
+                  for w in map(int, args.workers.split(","))}
         baseline = max(tokenizer_words_per_second(texts) for _ in range(args.rounds))
     cpuinfo = Path("/proc/cpuinfo").read_text().splitlines()
-    cpu = next((ln.split(":", 1)[1].strip() for ln in cpuinfo if ln.startswith("model name")), "?")
+    model = next((ln.split(":", 1)[1].strip() for ln in cpuinfo if ln.startswith("model name")),
+                 "?")
     langs = dict(sorted(Counter(lang for lang, _ in texts).items()))
-    print(f"machine: {len(os.sched_getaffinity(0))} cores, {cpu}, "
-          f"Python {platform.python_version()}")
+    print(f"machine: {os.cpu_count()} cores, {model}, Python {platform.python_version()}; "
+          f"load average before {load_before[0]:.1f}, after {os.getloadavg()[0]:.1f}")
     print(f"corpus: {n} articles {langs}, {words:,} words, {megabytes:.2f} MB")
-    print(f"ingest (best of {args.rounds}): {seconds:.2f} s, {words / seconds:,.0f} words/s "
-          f"end to end; all runs {', '.join(f'{r[0]:.1f}' for r in runs)} s; "
-          f"peak memory {peak_kb / 1024:.0f} MB (ingest process + workers)")
-    print(f"CPU of the fastest run: {best[2]:.1f} s in {best[0]:.1f} s wall "
-          f"({best[2] / best[0]:.2f} cores busy on average; CPU sampled every 50 ms)")
-    print(f"spaCy bare tokenizer: {baseline:,.0f} words/s")
-    print(f"ingest summary: {summary}")
+    print(f"protestmap ingest (best of {args.rounds}): {describe(cli, words)}")
+    print(f"peak memory of protestmap ingest (PSS of ingest + pool server + workers): "
+          f"{peak_kb / 1024:.0f} MB")
+    for w, runs in runner.items():
+        print(f"runner.ingest, workers={w} (best of {args.rounds}): {describe(runs, words)}; "
+              f"first batch extracted after {best(runs).first_batch:.2f} s")
+    print(f"spaCy bare tokenizer (make_doc), one core: {baseline:,.0f} words/s")
+    print(f"ingest summary: {cli[0].output}")
 
 
 if __name__ == "__main__":

@@ -1,12 +1,20 @@
-"""Imported by the ingest pool's fork server: builds the extraction pipelines once.
+"""Imported by the ingest pool's fork server: loads extraction and builds pipelines once.
 
-Workers fork from that server afterwards, so they start with the pipelines
-built and share their memory instead of each building its own copy.
+Workers fork from that server afterwards, so they start with the gazetteer and
+the pipelines built and share their memory instead of each building its own
+copy. Only the languages named in ``$PROTESTMAP_WARM_LANGUAGES`` (comma-separated,
+set by the ingest to the languages of its first articles; all three when unset)
+are built here; a worker builds any other language when it first meets it.
 """
 
+import gc
+import os
+from collections.abc import Iterable
 from contextlib import suppress
 
 from dashboard.extract import extract_events
+from dashboard.extract.places import default_gazetteer
+from dashboard.runner import WARM_LANGUAGES
 from dashboard.types import Article
 
 SAMPLES = {
@@ -15,6 +23,23 @@ SAMPLES = {
     "ru": "В среду протестующие захватили акимат в Алматы; погибли 26 человек.",
 }
 
-for language, text in SAMPLES.items():
-    with suppress(Exception):  # a broken pipeline is reported by the workers, per article
-        extract_events(Article(article_id="warm-up", text=text, language=language))
+
+def warm_up(languages: Iterable[str]) -> list[str]:
+    """Load the gazetteer and build the pipelines of ``languages``; returns those built.
+
+    >>> warm_up(["en", "xx"])
+    ['en']
+    """
+    default_gazetteer()
+    built = []
+    for language in languages:
+        if language in SAMPLES:
+            with suppress(Exception):  # a broken pipeline is reported by the workers, per article
+                extract_events(Article(article_id="warm-up", text=SAMPLES[language],
+                                       language=language))
+                built.append(language)
+    return built
+
+
+warm_up(os.environ.get(WARM_LANGUAGES, ",".join(SAMPLES)).split(","))
+gc.freeze()

@@ -1,0 +1,124 @@
+"""The ingest runner: the worker pool stores what extraction in one process stores;
+progress is reported batch by batch and ends on what the database really took."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from dashboard import runner
+from dashboard.store import Store
+from dashboard.types import EVENT_COLUMNS, Article, Event
+
+ROOT = Path(__file__).resolve().parents[1]
+PROTESTMAP = str(Path(sys.executable).with_name("protestmap"))
+SEEDS = sorted((ROOT / "seeds").glob("*.txt"))
+RUSSIAN_LAST = sorted(SEEDS, key=lambda p: "language: ru" in p.read_text(encoding="utf-8"))
+
+
+def stored_events(db: Path) -> pd.DataFrame:
+    with Store(db) as store:
+        frame = store.events_frame()
+    return frame[list(EVENT_COLUMNS)].sort_values("event_id").reset_index(drop=True)
+
+
+@pytest.mark.parametrize("paths", [[ROOT / "seeds"], RUSSIAN_LAST],
+                         ids=["seeds folder", "Russian after the first 17 articles"])
+def test_pool_stores_the_events_extraction_in_one_process_stores(
+        tmp_path: Path, paths: list[Path]) -> None:
+    with Store(tmp_path / "one.duckdb") as store:
+        alone = runner.ingest(paths, store, workers=0)
+    done = subprocess.run([PROTESTMAP, "ingest", *map(str, paths), "--db", tmp_path / "pool.duckdb",
+                           "--quiet"], capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert alone.added == len(SEEDS) > runner.SMALL
+    pooled, reference = stored_events(tmp_path / "pool.duckdb"), stored_events(tmp_path / "one.duckdb")
+    assert len(reference) > 0
+    pd.testing.assert_frame_equal(pooled, reference)
+
+
+def write_articles(folder: Path, n: int) -> list[Path]:
+    folder.mkdir()
+    paths = []
+    for i in range(n):
+        paths.append(folder / f"{i}.txt")
+        paths[-1].write_text(f"---\nlanguage: en\n---\nProtest number {i} in Almaty.\n")
+    return paths
+
+
+def two_events(articles: list[Article]) -> list[list[Event]]:
+    from dashboard.types import Place
+
+    return [[Event(article_id=a.article_id, event_date=None, event_type="Protests",
+                   sub_event_type="Peaceful protest", kind="incident",
+                   place=Place(name, None, None), evidence=a.text)
+             for name in ("Almaty", "Aktobe")] for a in articles]
+
+
+class Blind(Store):
+    """A store that claims to hold nothing yet, like one another ingest is filling meanwhile."""
+
+    def known_ids(self, ids: object) -> set[str]:
+        return set()
+
+
+def test_articles_stored_meanwhile_count_as_known_once_written(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(runner, "extract_batch", two_events)
+    monkeypatch.setattr(runner, "BATCH", 2)
+    folder = tmp_path / "articles"
+    write_articles(folder, 5)
+    with Store(tmp_path / "e.duckdb") as store:
+        first = runner.ingest([folder], store, workers=0)
+    seen: list[tuple[int, int, int]] = []
+    with Blind(tmp_path / "e.duckdb") as store:
+        again = runner.ingest([folder], store, workers=0,
+                              on_update=lambda s: seen.append((s.added, s.known, s.events)))
+    assert (first.added, first.known, first.events) == (5, 0, 10)
+    assert seen[:3] == [(2, 0, 4), (4, 0, 8), (5, 0, 10)]
+    assert (again.added, again.known, again.events) == seen[-1] == (0, 5, 0)
+
+
+def test_stored_articles_are_skipped_before_extraction(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    extracted: list[int] = []
+
+    def extract(articles: list[Article]) -> list[list[Event]]:
+        extracted.append(len(articles))
+        return two_events(articles)
+
+    monkeypatch.setattr(runner, "extract_batch", extract)
+    folder = tmp_path / "articles"
+    write_articles(folder, 5)
+    with Store(tmp_path / "e.duckdb") as store:
+        runner.ingest([folder], store, workers=0)
+        extracted.clear()
+        again = runner.ingest([folder], store, workers=0)
+    assert extracted == []
+    assert (again.articles, again.added, again.known, again.events) == (5, 0, 5, 0)
+
+
+def test_first_updates_come_before_the_first_write(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(runner, "extract_batch", two_events)
+    monkeypatch.setattr(runner, "BATCH", 2)
+    written: list[int] = []
+    updates: list[tuple[int, int]] = []
+    original = Store.add
+
+    def add(self: Store, batch: list[tuple[Article, list[Event]]], **kwargs: object) -> object:
+        written.append(len(batch))
+        return original(self, batch, **kwargs)
+
+    monkeypatch.setattr(Store, "add", add)
+    folder = tmp_path / "articles"
+    write_articles(folder, 5)
+    with Store(tmp_path / "e.duckdb") as store:
+        runner.ingest([folder], store, workers=0,
+                      on_update=lambda s: updates.append((s.added, len(written))))
+    assert updates[:3] == [(2, 0), (4, 0), (5, 0)]
+    assert written == [5]
