@@ -1,4 +1,5 @@
-"""The ``protestmap`` command line: ingest, events, totals, export, geocode, serve, evaluate.
+"""The ``protestmap`` command line: ingest, events, totals, export, review, geocode, serve,
+evaluate.
 
 Heavy modules (pandas, DuckDB, spaCy, the gazetteer) are imported inside the
 commands, so ``protestmap --help`` answers at once.
@@ -210,40 +211,128 @@ def _run_ingest(paths: list[Path], store: Store, published: date | None, source:
         return ingest_all(on_update=update)
 
 
+AllReports = Annotated[bool, typer.Option(
+    "--all-reports", "--sources",
+    help="One row per report (each article's account, with its evidence and language) "
+         "instead of one row per event.")]
+MEASURE_WORDS = {"fatalities": "killed", "injuries": "injured", "arrests": "arrested",
+                 "crowd_size": "crowd"}
+REPORT_FIELDS = ("event_id", "article_id", "source", "source_url", "title", "published",
+                 "language", "evidence", "merge_reason", "kind", "event_date", "date_end",
+                 "event_type", "sub_event_type", "location",
+                 *(f"{m}{end}" for m in MEASURE_WORDS for end in ("", "_qualifier", "_text")))
+CLUSTER_FIELDS = ("cluster_id", "event_date", "date_end", "event_type", "sub_event_type",
+                  "kind", "location", "admin1", "country", "latitude", "longitude",
+                  "geo_precision", "label", "n_sources", "n_languages", "languages")
+
+
 @app.command()
 def events(db: Db = None, city: City = None, region: Region = None, type: Type = None,
            since: Since = None, until: Until = None, source: Source = None,
-           language: Lang = None, search: Search = "", json_: Json = False) -> None:
-    """List the events that match the filters."""
+           language: Lang = None, search: Search = "", all_reports: AllReports = False,
+           json_: Json = False) -> None:
+    """List the events that match the filters: one row per event, however many articles
+    report it ("3 sources in 3 languages", counts as the range of their claims)."""
     from dashboard.query import filter_events
 
     with _clean_errors():
         df = filter_events(_store(db).events_frame(),
                            _filters(city, region, type, since, until, source, language, search))
+    if all_reports:
+        _print_reports(df, json_)
+    else:
+        _print_clusters(df, json_)
+
+
+def _print_reports(df: Any, json_: bool) -> None:
     if json_:
         _print_json(df.to_dict(orient="records"))
         return
-    from rich.console import Console
+    table = _table(f"{len(df)} reports", "source", "evidence")
+    for row in df.to_dict(orient="records"):
+        _add_row(table, _plain(row["event_date"]) or "", f"{row['event_type']} ({row['kind']})",
+                      _place(row), _counts(row),
+                      f"{row['source'] or ''} ({row['language'] or '?'})",
+                      f"{row['evidence'] or ''}\n[cluster {str(row['cluster_id'])[:8]}"
+                      + (f": {row['merge_reason']}]" if row["merge_reason"] else "]"))
+    _show(table)
+
+
+def _print_clusters(df: Any, json_: bool) -> None:
+    from dashboard.merge import clusters_frame
+
+    clusters = clusters_frame(df)
+    if len(clusters):
+        clusters = clusters.sort_values(["event_date", "location", "cluster_id"],
+                                        kind="stable", na_position="last")
+    if json_:
+        reports = dict(iter(df.groupby("cluster_id", sort=False)))
+        _print_json([
+            {**{f: row.get(f) for f in CLUSTER_FIELDS}, "counts": _ranges(row),
+             "reports": [{f: r.get(f) for f in REPORT_FIELDS}
+                         for r in reports[row["cluster_id"]].to_dict(orient="records")]}
+            for row in clusters.to_dict(orient="records")])
+        return
+    table = _table(f"{len(clusters)} events from {len(df)} reports", "sources", "evidence")
+    for row in clusters.to_dict(orient="records"):
+        claims = _ranges(row)
+        _add_row(
+            table, _dates(row), f"{row['event_type']} ({row['kind']})", _place(row),
+            ", ".join(f"{MEASURE_WORDS[m]} {c['low']}" + (
+                f"–{c['high']}" if c["high"] != c["low"] else "") for m, c in claims.items()),
+            f"{row['label']}: {row['sources']}" if row["n_sources"] > 1 else str(row["sources"]),
+            f"[{row['language'] or '?'}] {row['evidence'] or ''}")
+    _show(table)
+
+
+def _ranges(row: dict[str, Any]) -> dict[str, dict[str, int]]:
+    """A cluster's stated counts as ``{measure: {"low": .., "high": ..}}``.
+
+    >>> _ranges({"fatalities_low": 8, "fatalities_high": 13, "arrests_low": None})
+    {'fatalities': {'low': 8, 'high': 13}}
+    """
+    return {m: {"low": int(row[f"{m}_low"]), "high": int(row[f"{m}_high"])}
+            for m in MEASURE_WORDS if _plain(row.get(f"{m}_low")) is not None}
+
+
+def _dates(row: dict[str, Any]) -> str:
+    first, last = _plain(row["event_date"]) or "", _plain(row.get("date_end")) or ""
+    return first if last in ("", first) else f"{first}..{last}"
+
+
+def _place(row: dict[str, Any]) -> str:
+    return ", ".join(str(row[c]) for c in ("location", "admin1") if _plain(row[c]))
+
+
+def _table(title: str, sources: str, evidence: str) -> Any:
     from rich.table import Table
 
-    table = Table(title=f"{len(df)} events", expand=True)
+    table = Table(title=title, expand=True)
     table.add_column("date", no_wrap=True)
     table.add_column("event", ratio=2)
     table.add_column("place", ratio=2, min_width=10)
     table.add_column("counts", ratio=2)
-    table.add_column("source", ratio=1)
-    table.add_column("evidence", ratio=5)
-    for row in df.to_dict(orient="records"):
-        table.add_row(_plain(row["event_date"]) or "", f"{row['event_type']} ({row['kind']})",
-                      ", ".join(str(row[c]) for c in ("location", "admin1") if _plain(row[c])),
-                      _counts(row), str(row["source"] or ""), str(row["evidence"] or ""))
+    table.add_column(sources, ratio=2)
+    table.add_column(evidence, ratio=5)
+    return table
+
+
+def _add_row(table: Any, *cells: str) -> None:
+    """Cells as plain text: square brackets in an article are not console markup."""
+    from rich.text import Text
+
+    table.add_row(*(Text(cell) for cell in cells))
+
+
+def _show(table: Any) -> None:
+    from rich.console import Console
+
     Console().print(table)
 
 
 def _counts(row: dict[str, Any]) -> str:
-    words = {"fatalities": "killed", "injuries": "injured", "arrests": "arrested",
-             "crowd_size": "crowd"}
-    return ", ".join(f"{words[m]} {row[m]}" for m in words if _plain(row[m]) is not None)
+    return ", ".join(f"{MEASURE_WORDS[m]} {row[m]}" for m in MEASURE_WORDS
+                     if _plain(row[m]) is not None)
 
 
 @app.command()
@@ -289,6 +378,64 @@ def export(out: Annotated[Path, typer.Option("--out", help="File to write.")],
             json.dumps(_plain(manifest), sort_keys=True, ensure_ascii=False, indent=2) + "\n",
             encoding="utf-8")
     typer.echo(f"{len(df)} events written to {out} (manifest: {out}.manifest.json)")
+
+
+review_app = typer.Typer(
+    name="review", no_args_is_help=True,
+    help="Analyst corrections: split an event out of its cluster, correct a field, list, undo. "
+         "Corrections survive re-ingesting and re-merging.")
+app.add_typer(review_app)
+Note = Annotated[str, typer.Option("--note", metavar="TEXT", help="Why (kept with the review).")]
+EventId = Annotated[str, typer.Argument(metavar="EVENT_ID", help="The report's event_id "
+                                        "(protestmap events --all-reports --json).")]
+
+
+@review_app.command("split")
+def review_split(event_id: EventId, note: Note = "", db: Db = None) -> None:
+    """Keep one report out of any cross-article cluster (it becomes an event of its own)."""
+    with _clean_errors():
+        review_id = _store(db).add_review(event_id, "cluster", "split", note)
+    typer.echo(f"review {review_id}: {event_id} kept apart from other reports")
+
+
+@review_app.command("set")
+def review_set(event_id: EventId,
+               field: Annotated[str, typer.Argument(
+                   metavar="FIELD", help="event_type, sub_event_type, fatalities, injuries, "
+                                         "arrests, crowd_size, event_date, kind or notes.")],
+               value: Annotated[str, typer.Argument(
+                   metavar="VALUE", help="The corrected value ('' empties a count).")],
+               note: Note = "", db: Db = None) -> None:
+    """Correct one field of one report; clusters and counters follow at once."""
+    with _clean_errors():
+        review_id = _store(db).add_review(event_id, field, value, note)
+    typer.echo(f"review {review_id}: {event_id} {field} = {value!r}")
+
+
+@review_app.command("list")
+def review_list(db: Db = None, json_: Json = False) -> None:
+    """Every review, oldest first (its id is what `review undo` takes)."""
+    with _clean_errors():
+        reviews = _store(db).reviews_frame()
+    if json_:
+        _print_json(reviews.to_dict(orient="records"))
+        return
+    for row in reviews.to_dict(orient="records"):
+        typer.echo(f"{row['review_id']}\t{_plain(row['created_at'])}\t{row['event_id']}\t"
+                   f"{row['field']} = {row['value']!r}" + (f"\t({row['note']})" if row["note"]
+                                                           else ""))
+    if reviews.empty:
+        typer.echo("no reviews")
+
+
+@review_app.command("undo")
+def review_undo(review_id: Annotated[int, typer.Argument(
+                    metavar="REVIEW_ID", help="The id shown by `review list`.")],
+                db: Db = None) -> None:
+    """Remove one review: the report shows its extracted value (or cluster) again."""
+    with _clean_errors():
+        _store(db).undo_review(review_id)
+    typer.echo(f"review {review_id} undone")
 
 
 @app.command()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import re
@@ -10,6 +11,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
+import click
 import pytest
 import typer.main
 from typer.testing import CliRunner
@@ -33,7 +35,17 @@ def readme_section() -> str:
     return match.group(1)
 
 
-COMMANDS = typer.main.get_command(app).commands  # type: ignore[attr-defined]
+def all_commands() -> dict[str, click.Command]:
+    """Every command by its full name, sub-commands too ("review split")."""
+    found = {}
+    for name, command in typer.main.get_command(app).commands.items():  # type: ignore[attr-defined]
+        found[name] = command
+        for sub, subcommand in getattr(command, "commands", {}).items():
+            found[f"{name} {sub}"] = subcommand
+    return found
+
+
+COMMANDS = all_commands()
 
 
 @pytest.mark.parametrize("name", sorted(COMMANDS))
@@ -272,8 +284,125 @@ def test_events_json_uses_null_for_missing_values(db: Path, tmp_path: Path) -> N
                     [Event(article_id="a3", event_date=None, event_type="Protests",
                            sub_event_type="Peaceful protest", kind="incident",
                            place=Place("Somewhere", None, None), evidence="Undated.")])])
-    code, out, _ = run("events", "--db", db, "--json", "--search", "Undated")
+    code, out, _ = run("events", "--db", db, "--json", "--search", "Undated", "--all-reports")
     assert code == 0
     (row,) = json.loads(out, parse_constant=reject_constant)
     assert (row["event_date"], row["latitude"], row["injuries"], row["published"]) == (
         None, None, None, None)
+    code, out, _ = run("events", "--db", db, "--json", "--search", "Undated")
+    (event,) = json.loads(out, parse_constant=reject_constant)
+    assert (event["event_date"], event["latitude"], event["counts"]) == (None, None, {})
+    assert event["reports"][0]["published"] is None
+
+
+@pytest.fixture
+def twice_reported(tmp_path: Path) -> Path:
+    """The Almaty riot of 5 Jan told by a German and a Russian article, Aktau by one."""
+    path = tmp_path / "events.duckdb"
+    with Store(path) as store:
+        store.add([
+            (Article(article_id="de", text="de", language="de", source="Rundschau"),
+             [event("de", ALMATY, 5, fatalities=Count(8)), event("de", AKTAU, 5)]),
+            (Article(article_id="ru", text="ru", language="ru", source="Vecherny"),
+             [event("ru", ALMATY, 5, fatalities=Count(13))]),
+        ])
+    return path
+
+
+def test_events_show_one_row_per_event_with_its_sources(twice_reported: Path) -> None:
+    code, out, _ = run("events", "--db", twice_reported, "--json")
+    assert code == 0
+    aktau, almaty = sorted(json.loads(out), key=lambda e: e["location"])
+    assert (almaty["label"], almaty["languages"]) == ("2 sources in 2 languages", "de, ru")
+    assert almaty["counts"] == {"fatalities": {"low": 8, "high": 13}}
+    assert sorted((r["language"], r["fatalities"]) for r in almaty["reports"]) == [
+        ("de", 8), ("ru", 13)]
+    assert sorted(r["merge_reason"] for r in almaty["reports"])[1].startswith("same place Almaty")
+    assert {r["event_id"] for r in almaty["reports"]} >= {almaty["cluster_id"]}
+    assert (aktau["label"], aktau["counts"]) == ("1 source in 1 language", {})
+
+
+def test_events_table_shows_sources_and_ranges(twice_reported: Path) -> None:
+    result = CliRunner().invoke(app, ["events", "--db", str(twice_reported), "--city", "Almaty"],
+                                env={"COLUMNS": "200"})
+    assert result.exit_code == 0
+    flat = " ".join(result.stdout.split())
+    assert "1 events from 2 reports" in flat
+    assert "killed 8–13" in flat and "2 sources in 2 languages:" in flat
+
+
+@pytest.mark.parametrize("flag", ["--all-reports", "--sources"])
+def test_all_reports_lists_each_report_with_language_and_evidence(twice_reported: Path,
+                                                                  flag: str) -> None:
+    code, out, _ = run("events", "--db", twice_reported, flag, "--json")
+    assert code == 0
+    rows = json.loads(out)
+    assert sorted((r["language"], r["location"]) for r in rows) == [
+        ("de", "Aktau"), ("de", "Almaty"), ("ru", "Almaty")]
+    assert len({r["cluster_id"] for r in rows if r["location"] == "Almaty"}) == 1
+    code, out, _ = run("events", "--db", twice_reported, flag)
+    assert "3 reports" in out and "(ru)" in out
+
+
+def test_export_has_one_row_per_report_with_its_cluster(twice_reported: Path,
+                                                       tmp_path: Path) -> None:
+    out = tmp_path / "all.csv"
+    assert run("export", "--db", twice_reported, "--out", out)[0] == 0
+    with out.open(encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    almaty = [r for r in rows if r["location"] == "Almaty"]
+    assert len(rows) == 3 and len(almaty) == 2
+    assert almaty[0]["cluster_id"] == almaty[1]["cluster_id"]
+    assert sorted(r["merge_reason"] != "" for r in almaty) == [False, True]
+
+
+def review(db: Path, *args: object) -> tuple[int, str, str]:
+    return run("review", *args, "--db", db)
+
+
+def almaty_ids(db: Path) -> list[str]:
+    with Store(db) as store:
+        df = store.events_frame()
+    return sorted(df.loc[df["location"] == "Almaty", "event_id"])
+
+
+def test_review_split_list_and_undo(twice_reported: Path) -> None:
+    _, second = almaty_ids(twice_reported)
+    code, out, _ = review(twice_reported, "split", second, "--note", "other crowd")
+    assert (code, out.strip()) == (0, f"review 1: {second} kept apart from other reports")
+    events = json.loads(run("events", "--db", twice_reported, "--json", "--city", "Almaty")[1])
+    assert [e["label"] for e in events] == ["1 source in 1 language"] * 2
+    code, out, _ = review(twice_reported, "list", "--json")
+    assert [(r["review_id"], r["event_id"], r["field"], r["value"], r["note"])
+            for r in json.loads(out)] == [(1, second, "cluster", "split", "other crowd")]
+    assert "1\t" in review(twice_reported, "list")[1]
+    assert review(twice_reported, "undo", "1")[:2] == (0, "review 1 undone\n")
+    assert review(twice_reported, "list")[1].strip() == "no reviews"
+    events = json.loads(run("events", "--db", twice_reported, "--json", "--city", "Almaty")[1])
+    assert [e["label"] for e in events] == ["2 sources in 2 languages"]
+
+
+def test_review_set_corrects_the_counters(twice_reported: Path) -> None:
+    first, _ = almaty_ids(twice_reported)
+    code, _, _ = review(twice_reported, "set", first, "fatalities", "10", "--note", "ministry")
+    assert code == 0
+    totals = json.loads(run("totals", "--db", twice_reported, "--json")[1])
+    assert (totals["details"]["killed"]["low"], totals["details"]["killed"]["high"]) in (
+        (10, 13), (8, 10))
+
+
+@pytest.mark.parametrize("args, message", [
+    (["set", "nope", "fatalities", "3"], "error: review: no event with id 'nope'"),
+    (["set", "{id}", "location", "Aktau"], "error: review: field 'location' cannot be corrected"),
+    (["set", "{id}", "injuries", "some"],
+     "error: review: injuries must be a whole number of people or empty, not 'some'"),
+    (["set", "{id}", "event_date", "2022-02-30"],
+     "error: review: event_date must be a date YYYY-MM-DD, not '2022-02-30'"),
+    (["undo", "42"], "error: review: no review with id 42"),
+])
+def test_bad_reviews_are_one_line_errors(twice_reported: Path, args: list[str],
+                                         message: str) -> None:
+    event_id = almaty_ids(twice_reported)[0]
+    code, _, err = review(twice_reported, *(a.format(id=event_id) for a in args))
+    assert code == 1
+    assert err.strip().startswith(message) and len(err.strip().splitlines()) == 1
