@@ -254,3 +254,9 @@ def test_each_attacked_landmark_is_an_event() -> None:
 def test_landmark_named_as_a_point_of_reference_is_no_event() -> None:
     text = "This morning there was shooting on Republic Square in Almaty, in front of the burned-out akimat."
     assert [e.place.name for e in events(text, "en")] == ["Republic Square"]
+
+
+def test_country_lead_sums_up_the_events_at_places() -> None:
+    text = ("Unruhen in Kasachstan\n\nDie Proteste in Kasachstan fordern zunehmend Todesopfer.\n\n"
+            "In Almaty stürmten Demonstranten am Mittwoch die Stadtverwaltung.")
+    assert [(e.event_type, e.place.kind) for e in events(text)] == [("Riots", "landmark")]

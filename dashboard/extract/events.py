@@ -48,6 +48,12 @@ GENERIC = frozenset({"protest", "riot", "kill", "peaceful", "troops"})
 REPORTED = frozenset({"protest", "riot", "peaceful", "troops", "deploy", "block", "kill"})
 """Trigger classes that a statement about the past without a place or date of its own
 ("a student who joined the march told ...", "he blamed the violence on ...") only mentions."""
+SUMMARY = frozenset({"protest", "riot", "peaceful", "kill"})
+"""General trigger classes: told of the whole country in the headline or lead ("Die
+Proteste in Kasachstan fordern zunehmend Todesopfer") they sum up the events an article
+tells at its places."""
+LEAD = 2
+"""Paragraphs up to this number (0 the headline) are the headline and lead."""
 INTERVENTION = ("Protests", "Protest with intervention")
 SEQUEL = frozenset({"shooting", "disperse", "riot"})
 """Trigger classes that, told without a place of their own right after an incident,
@@ -215,6 +221,8 @@ class Coder:
     classes: dict[int, frozenset[str]] = field(default_factory=dict)
     authority: str = ""
     """The last national authority the article attributed a statement to."""
+    local: bool = False
+    """The article names places at home below the country (cities, regions, landmarks)."""
     abroad: bool = False
     """The headline names a place abroad and none at home below the country
     ("В Бишкеке прошла акция солидарности с жителями Казахстана")."""
@@ -370,6 +378,9 @@ class Coder:
             own = home_country()
             notes.append("a national decision: coded at country level")
         place = own if own is not None else self.para.place or self.city
+        if (place is None or place.kind == "country") and f.classes <= SUMMARY and self.local \
+                and f.sentence.paragraph <= LEAD:
+            return
         if place is None:
             if not self.about_home:
                 return
@@ -528,6 +539,8 @@ def code_article(article: Article, facts: Sequence[Facts]) -> list[Event]:
     """All events of one article, incidents deduplicated, tallies merged."""
     about_home = any(p.country == HOME for f in facts for p in f.places)
     coder = Coder(article, about_home, article_city(facts))
+    coder.local = any(p.country == HOME and p.kind in ("landmark", "city", "region")
+                      for f in facts for p in f.places)
     headline = [p for f in facts if f.sentence.index == 0 for p in f.places]
     coder.abroad = any(p.kind == "foreign" for p in headline) and all(
         p.kind in ("foreign", "country") for p in headline)
