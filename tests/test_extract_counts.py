@@ -31,6 +31,7 @@ def counts(lang: str, text: str) -> list[tuple[str, int, str]]:
         ("de", "Die Zahl der Toten stieg auf 225.", [("fatalities", 225, "exact")]),
         ("de", "Dreihundert Menschen wurden verhaftet.", [("arrests", 300, "exact")]),
         ("de", "Mehrere Demonstranten wurden festgenommen.", [("arrests", 3, "vague")]),
+        ("de", "Dort hätten sich einige hundert Menschen versammelt.", [("crowd_size", 200, "vague")]),
         ("de", "Rund 3.000 Menschen versammelten sich, 40 wurden festgenommen.",
          [("crowd_size", 3000, "about"), ("arrests", 40, "exact")]),
         ("en", "At least 12 security officers were killed.", [("fatalities", 12, "at least")]),

@@ -13,15 +13,14 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from dataclasses import dataclass
-from functools import cache
 
 import numpy
+from spacy.attrs import ORTH
 from spacy.language import Language
-from spacy.strings import hash_string  # type: ignore[attr-defined]
 from spacy.tokens import Doc, Span
 from text_to_num import text2num
 
-from dashboard.extract.cues import cues, doc_text, publish, spans_in, spans_of
+from dashboard.extract.cues import cues, publish, spans_in, spans_of
 from dashboard.extract.lexicon import Lexicon, load_lexicon
 from dashboard.types import Count, Measure, Qualifier
 
@@ -76,37 +75,28 @@ def sentence_starts(doc: Doc) -> list[int]:
     return [0] + [int(i) for i in numpy.flatnonzero(flags == 1) if i > 0]
 
 
-def number_candidates(doc: Doc, lexicon: Lexicon, words: numpy.ndarray) -> list[int]:
-    """Indices of tokens that may be numbers: like_num, or one of the ``words`` hashes."""
-    if not len(doc):
-        return []
-    arr = doc.to_array(["LIKE_NUM", "LOWER", "NORM"])
-    lower = numpy.minimum(numpy.searchsorted(words, arr[:, 1]), len(words) - 1)
-    norm = numpy.minimum(numpy.searchsorted(words, arr[:, 2]), len(words) - 1)
-    return [int(i) for i in numpy.flatnonzero(
-        (arr[:, 0] == 1) | (words[lower] == arr[:, 1]) | (words[norm] == arr[:, 2])
-        | _pattern_hits(doc, lexicon))]
+class NumberWords:
+    """Which tokens may be numbers: like_num, a lexicon number/vague/scale word (as written
+    or as lemma), or a number word by the lexicon's pattern ("dreihundert"). Decided once
+    per word form (the lemma of a form never changes) and cached."""
 
+    def __init__(self, lexicon: Lexicon) -> None:
+        self.words = {*lexicon.number_words, *lexicon.vague_words, *lexicon.scale_words}
+        self.pattern = lexicon.number_word_pattern
+        self.known: dict[int, bool] = {}
 
-def _pattern_hits(doc: Doc, lexicon: Lexicon) -> numpy.ndarray:
-    """Tokens that are number words by the lexicon's pattern ("dreihundert"), found on the text."""
-    hits = numpy.zeros(len(doc), dtype=bool)
-    for m in _as_words(lexicon.number_word_pattern.pattern).finditer(doc_text(doc).lower()):
-        span = doc.char_span(m.start(), m.end())
-        if span is not None and len(span) == 1:
-            hits[span.start] = True
-    return hits
+    def _decide(self, doc: Doc, i: int, orth: int) -> bool:
+        token = doc[i]
+        low = token.lower_
+        hit = self.known[orth] = bool(token.like_num or low in self.words
+                                      or token.norm_ in self.words or self.pattern.match(low))
+        return hit
 
-
-@cache
-def _as_words(pattern: str) -> re.Pattern[str]:
-    return re.compile(r"(?<!\w)" + pattern.removeprefix("^").removesuffix("$") + r"(?!\w)")
-
-
-def number_hashes(lexicon: Lexicon) -> numpy.ndarray:
-    """Sorted hashes of the lexicon's number and vague words (for a vectorised scan)."""
-    words = {*lexicon.number_words, *lexicon.vague_words, *lexicon.scale_words}
-    return numpy.sort(numpy.array([hash_string(w) for w in words], dtype=numpy.uint64))
+    def candidates(self, doc: Doc) -> list[int]:
+        """Indices of the tokens of ``doc`` that may be numbers."""
+        known = self.known
+        return [i for i, orth in enumerate(doc.to_array(ORTH).tolist())
+                if known.get(orth, None) or (orth not in known and self._decide(doc, i, orth))]
 
 
 def _scale(doc: Doc, i: int, lexicon: Lexicon) -> int | None:
@@ -115,16 +105,16 @@ def _scale(doc: Doc, i: int, lexicon: Lexicon) -> int | None:
 
 
 def find_numbers(doc: Doc, lexicon: Lexicon, blocked: set[int],
-                 words: numpy.ndarray | None = None) -> list[NumberSpan]:
+                 words: NumberWords | None = None) -> list[NumberSpan]:
     """Numbers in the doc outside ``blocked`` tokens, joining "3 000" and "3 Millionen"."""
     vague = {s: (e, int(v)) for v, s, e in cues(doc, "vague") if e - s > 1}
     out: list[NumberSpan] = []
-    candidates = number_candidates(doc, lexicon, number_hashes(lexicon) if words is None else words)
+    candidates = sorted({*(words or NumberWords(lexicon)).candidates(doc), *vague})
     i = 0
-    while i < len(doc):
-        if i not in candidates and i not in vague:
-            i = next((c for c in candidates if c > i), len(doc))
+    for start in candidates:
+        if start < i:
             continue
+        i = start
         if i in blocked:
             i += 1
             continue
@@ -232,7 +222,7 @@ class CountTagger:
 
     def __init__(self, lexicon: Lexicon) -> None:
         self.lexicon = lexicon
-        self.number_words = number_hashes(lexicon)
+        self.number_words = NumberWords(lexicon)
 
     def __call__(self, doc: Doc) -> Doc:
         blocked = {i for s in spans_of(doc, "dates") for i in range(s.start, s.end)}
