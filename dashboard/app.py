@@ -36,10 +36,16 @@ FILTER_FIELDS = {
 }
 
 
-@st.cache_data(show_spinner="Loading events…", max_entries=4)
+@st.cache_resource(show_spinner="Loading events…", max_entries=2)
 def load_events(db_path: str, version: tuple[int, int]) -> pd.DataFrame:
-    """All events of the db at ``db_path``; ``version`` keys the cache to the file's state."""
-    return query.as_query_frame(ui_data.read_events(Path(db_path)))
+    """All events of the db at ``db_path``; ``version`` keys the cache to the file's state.
+
+    One shared frame, never modified (``cache_resource``: no copy per rerun), so the
+    query layer's per-frame memos (masks, text index, timeline) last across reruns.
+    """
+    events = query.as_query_frame(ui_data.read_events(Path(db_path)))
+    query.prepare_search(events)
+    return events
 
 
 @st.cache_data(max_entries=4)

@@ -305,9 +305,14 @@ def _tally_claim(rows: list[dict[str, Any]], measure: str, scope: str) -> _Claim
     method, summary = chosen.method, chosen.summary
     if len(competing) > 1:
         others = "; ".join(f"{c.method}: {c.value}" for c in competing if c is not chosen)
-        method += f", competing claims {low}–{high} ({others})"
         n = len(competing) - 1
-        summary += f" · {n} other {'authority' if n == 1 else 'authorities'}"
+        authorities = f"{n} other {'authority' if n == 1 else 'authorities'}"
+        if low == high:
+            method += f", the same figure as the {others}"
+            summary += f" · same as {authorities}"
+        else:
+            method += f", competing claims {low}–{high} ({others})"
+            summary += f" · {authorities} differ{'s' if n == 1 else ''}"
     if history:
         method += (", earlier figures of other authorities (history, not disagreement): "
                    + "; ".join(f"{c.method}: {c.value}" for c in history))
@@ -355,6 +360,25 @@ def codes_and_labels(column: pd.Series, rows: np.ndarray | None = None
     return codes, labels
 
 
+def codes(column: pd.Series, rows: np.ndarray | None = None) -> tuple[np.ndarray, int]:
+    """Integer codes of a column (at ``rows`` if given), a missing value coded ``n``; and ``n + 1``.
+
+    Cheaper than :func:`codes_and_labels` when only equality matters (no labels built).
+
+    >>> found, size = codes(pd.Series(["b", None, "a", "b"]))
+    >>> found.tolist(), size
+    ([0, 2, 1, 0], 3)
+    """
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        found, n = column.cat.codes.to_numpy(), len(column.cat.categories)
+    else:
+        found, uniques = pd.factorize(column)
+        n = len(uniques)
+    found = (found if rows is None else found[rows]).astype(np.int64)
+    found[found < 0] = n
+    return found, n + 1
+
+
 def _stated_rows(events: pd.DataFrame, rows: np.ndarray, measure: str) -> np.ndarray:
     """Positions of the ``rows`` that state ``measure``."""
     return np.flatnonzero(rows & events[measure].notna().to_numpy(dtype=bool))
@@ -367,9 +391,9 @@ def _numbers(column: pd.Series, at: np.ndarray) -> np.ndarray:
 def _per_cluster(clusters: pd.Series, at: np.ndarray, values: np.ndarray, low: np.ndarray,
                  high: np.ndarray) -> tuple[np.ndarray, ...]:
     """One row per cluster: the member with the highest claim, the range over all members."""
-    codes, _ = codes_and_labels(clusters, at)
-    order = np.lexsort((-values, codes))
-    starts = np.flatnonzero(np.diff(codes[order], prepend=-1))
+    cluster, _ = codes(clusters, at)
+    order = np.lexsort((-values, cluster))
+    starts = np.flatnonzero(np.diff(cluster[order], prepend=-1))
     return (at[order[starts]], np.maximum.reduceat(high[order], starts),
             np.minimum.reduceat(low[order], starts), np.maximum.reduceat(high[order], starts))
 
@@ -495,8 +519,11 @@ def count_totals(events: pd.DataFrame, incidents: np.ndarray, tallies: np.ndarra
     >>> count_totals(tally, np.array([False]), np.array([True])).killed.method
     'Interior Ministry tally of 7 Jan 2022 (all of Kazakhstan)'
     """
-    n_incidents = (len(np.unique(codes_and_labels(events["cluster_id"], incidents)[0]))
-                   if "cluster_id" in events else int(incidents.sum()))
+    if "cluster_id" in events:
+        cluster, size = codes(events["cluster_id"], incidents)
+        n_incidents = int(np.count_nonzero(np.bincount(cluster, minlength=size)))
+    else:
+        n_incidents = int(incidents.sum())
     if not n_incidents and not tallies.any():
         nothing = Figure(method="no events match the filters",
                          summary="no events match the filters")

@@ -2,8 +2,10 @@
 
 Every function takes a frame (``Store.events_frame()``: ``EVENT_COLUMNS`` plus
 ``published``, ``title``, ``source_url``) and returns a new value; nothing here
-reads a database (the only state is a memo of text searches keyed by the frame's
-categories). The dashboard and the CLI call the same functions, so a download
+reads a database. The only state is a memo of values derived from a frame (the
+masks of recent filters, a text-search index of its evidence, its timeline
+arrays), kept by the frame's identity while it lives: frames are never modified
+in place. The dashboard and the CLI call the same functions, so a download
 and ``protestmap export`` give the same bytes for the same filters.
 
 A city filter also keeps the city's landmarks (:func:`landmark_cities`). For one
@@ -12,8 +14,10 @@ picture across articles, pass the frame through :func:`merge_events` first
 cluster once and :func:`clusters_frame` gives one row per cluster.
 
 For speed on large frames call :func:`as_query_frame` once after loading (and
-cache the result): it turns text columns into categoricals and dates into
-``datetime64``, which makes masks and row selection cheap.
+cache the result, the same object on every call): it turns text columns into
+categoricals and dates into ``datetime64``, which makes masks and row selection
+cheap. Prefer :func:`filter_mask` to :func:`filter_events` and take only the
+columns you show; :func:`timeline_bins` takes the mask too.
 
 Counting lives in :mod:`dashboard.counting`, exports in :mod:`dashboard.exports`,
 cross-article merging in :mod:`dashboard.merge`; their public names are
@@ -22,6 +26,7 @@ re-exported here.
 
 from __future__ import annotations
 
+import threading
 import weakref
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
@@ -30,6 +35,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from dashboard.counting import (
     NO_DAY,
@@ -48,7 +55,7 @@ from dashboard.merge import clusters_frame, merge_events, with_cluster_reviews
 __all__ = [
     "Figure", "Filters", "Totals", "as_query_frame", "city_counts", "clusters_frame",
     "export_csv", "export_geojson", "filter_events", "filter_mask", "landmark_cities", "manifest",
-    "merge_events",
+    "merge_events", "prepare_search",
     "rows_without_coordinates", "timeline_bins", "totals", "with_cluster_reviews",
 ]
 
@@ -195,24 +202,78 @@ def _isin(column: pd.Series, values: Iterable[Any]) -> np.ndarray:
     return column.isin(list(values)).to_numpy(dtype=bool, na_value=False)
 
 
-_SEARCHED: dict[tuple[int, str], tuple[weakref.ref[pd.Index], np.ndarray]] = {}
-"""The last few text searches in categories, by the categories' identity (a pure memo)."""
+class _Memo:
+    """Values derived from an object, kept while it lives (by identity), the latest ``size``."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.items: dict[tuple[int, Any], tuple[weakref.ref[Any], Any]] = {}
+        self.lock = threading.Lock()
+
+    def get(self, owner: Any, key: Any, compute: Any) -> Any:
+        slot = (id(owner), key)
+        with self.lock:
+            found = self.items.get(slot)
+        if found is not None and found[0]() is owner:
+            return found[1]
+        value = compute()
+        with self.lock:
+            for dead in [k for k, (ref, _) in self.items.items() if ref() is None]:
+                del self.items[dead]
+            while len(self.items) >= self.size:
+                del self.items[next(iter(self.items))]
+            self.items[slot] = (weakref.ref(owner), value)
+        return value
+
+
+_MEMO = _Memo(32)
+_MASKS = _Memo(8)
+
+
+class _TextIndex:
+    """Lowercased strings in an in-memory DuckDB table: substring search on both cores.
+
+    >>> _TextIndex(["Akimat burned", "Площадь"]).contains("площ").tolist()
+    [False, True]
+    """
+
+    def __init__(self, values: Sequence[str]) -> None:
+        import duckdb
+
+        lowered = pc.utf8_lower(pa.array(values, type=pa.string()))
+        self.con = duckdb.connect(":memory:")
+        self.con.register("incoming", pa.table({"s": lowered}))
+        self.con.execute("CREATE TABLE texts AS SELECT s FROM incoming")
+        self.con.unregister("incoming")
+        self.lock = threading.Lock()
+
+    def contains(self, text: str) -> np.ndarray:
+        with self.lock:
+            found = self.con.execute("SELECT contains(s, $q) AS hit FROM texts",
+                                     {"q": text.lower()}).fetchnumpy()["hit"]
+        return np.asarray(found, dtype=bool)
+
+
+def _text_index(categories: pd.Index) -> _TextIndex:
+    return _MEMO.get(categories, "text-index", lambda: _TextIndex(  # type: ignore[no-any-return]
+        categories.astype("str").tolist() if not pd.api.types.is_string_dtype(categories.dtype)
+        else categories.tolist()))
+
+
+def prepare_search(df: pd.DataFrame) -> None:
+    """Build the text-search index of ``df``'s evidence now, so that the first search is fast.
+
+    For a frame from :func:`as_query_frame` (categorical ``evidence``); call it once per
+    data load, next to caching the frame. Without it the first search builds the index.
+    """
+    if "evidence" in df and isinstance(df["evidence"].dtype, pd.CategoricalDtype):
+        _text_index(df["evidence"].cat.categories)
 
 
 def _category_hits(categories: pd.Index, text: str) -> np.ndarray:
-    """Which categories contain ``text``, plus ``False`` for a missing value (code -1)."""
-    key = (id(categories), text)
-    if key in _SEARCHED and _SEARCHED[key][0]() is categories:
-        return _SEARCHED[key][1]
-    source = weakref.ref(categories)
-    if not pd.api.types.is_string_dtype(categories.dtype):
-        categories = categories.astype("str")
-    found = categories.str.contains(text, case=False, regex=False)
-    hits = np.append(np.asarray(found, dtype=bool), False)
-    while len(_SEARCHED) >= 8:
-        del _SEARCHED[next(iter(_SEARCHED))]
-    _SEARCHED[key] = (source, hits)
-    return hits
+    """Which categories contain ``text`` (any case), plus ``False`` for a missing value (code -1)."""
+    return _MEMO.get(categories, ("text", text),  # type: ignore[no-any-return]
+                     lambda: np.append(_text_index(categories).contains(text), False))
 
 
 def _contains(column: pd.Series, text: str) -> np.ndarray:
@@ -242,7 +303,11 @@ def _date_mask(df: pd.DataFrame, since: date | None, until: date | None) -> np.n
 
 
 def _masks(df: pd.DataFrame, f: Filters) -> dict[str, np.ndarray]:
-    """One boolean mask per active filter field, named by the field."""
+    """One boolean mask per active filter field, named by the field (memoised per frame)."""
+    return _MASKS.get(df, f, lambda: _compute_masks(df, f))  # type: ignore[no-any-return]
+
+
+def _compute_masks(df: pd.DataFrame, f: Filters) -> dict[str, np.ndarray]:
     columns = {"regions": "admin1", "event_types": "event_type",
                "sources": "source", "languages": "language", "geo_precision": "geo_precision"}
     masks = {name: _isin(df[col], getattr(f, name)) for name, col in columns.items()
@@ -339,9 +404,42 @@ def _without(masks: dict[str, np.ndarray], names: Sequence[str], n: int) -> np.n
     return mask
 
 
-def timeline_bins(df_filtered: pd.DataFrame) -> pd.DataFrame:
+@dataclass(frozen=True)
+class _Timeline:
+    """Every row's (day, type) bin, and the extra bins of the days after the first of multi-day rows.
+
+    ``keys`` is ``(day - first) * len(labels) + type code``, ``-1`` for tallies
+    and undated rows; ``later_keys`` belong to the rows ``later_rows``.
+    """
+
+    first: int
+    labels: np.ndarray
+    keys: np.ndarray
+    later_keys: np.ndarray
+    later_rows: np.ndarray
+
+
+def _timeline(df: pd.DataFrame) -> _Timeline:
+    start = day_numbers(df["event_date"]) if len(df) else np.zeros(0, np.int64)
+    dated = start != NO_DAY
+    if "kind" in df:
+        dated &= ~(df["kind"] == "tally").to_numpy(dtype=bool, na_value=False)
+    type_codes, labels = codes_and_labels(df["event_type"])
+    first = int(start[dated].min()) if dated.any() else 0
+    keys = np.where(dated, (start - first) * len(labels) + type_codes, -1)
+    end = day_numbers(df["date_end"]) if "date_end" in df and len(df) else start
+    extra = np.where(dated, np.minimum(np.maximum(end, start) - start, MAX_SPAN_DAYS - 1), 0)
+    multi = np.flatnonzero(extra)
+    spans = extra[multi]
+    offsets = np.arange(spans.sum()) - np.repeat(np.cumsum(spans) - spans, spans) + 1
+    return _Timeline(first, labels, keys, np.repeat(keys[multi], spans) + offsets * len(labels),
+                     np.repeat(multi, spans))
+
+
+def timeline_bins(df: pd.DataFrame, mask: np.ndarray | None = None) -> pd.DataFrame:
     """Events per day per ``event_type``; an event spanning several days counts on each.
 
+    ``mask`` picks the rows to bin (a :func:`filter_mask`), which spares copying them.
     Columns ``date`` (datetime64, one per day), ``event_type``, ``events`` (int);
     only days with events appear. Tallies (statements of a running total, not
     events on the ground) and rows without a date are left out.
@@ -351,32 +449,24 @@ def timeline_bins(df_filtered: pd.DataFrame) -> pd.DataFrame:
     ...                    "date_end": pd.to_datetime(["2022-01-06", None])})
     >>> [(str(d.date()), t, n) for d, t, n in timeline_bins(df).itertuples(index=False)]
     [('2022-01-05', 'Protests', 1), ('2022-01-05', 'Riots', 1), ('2022-01-06', 'Riots', 1)]
+    >>> len(timeline_bins(df, np.array([False, True])))
+    1
     """
-    start = day_numbers(df_filtered["event_date"]) if len(df_filtered) else np.zeros(0, np.int64)
-    codes, labels = codes_and_labels(df_filtered["event_type"])
-    dated = start != NO_DAY
-    if "kind" in df_filtered:
-        dated &= (df_filtered["kind"] != "tally").to_numpy(dtype=bool, na_value=True)
-    if not dated.any():
+    line = _MEMO.get(df, "timeline", lambda: _timeline(df))
+    keys, later = line.keys, line.later_keys
+    if mask is not None:
+        keys, later = keys[mask], later[mask[line.later_rows]]
+    keys = keys[keys >= 0]
+    if not len(keys):
         return pd.DataFrame({"date": pd.Series([], dtype="datetime64[ns]"),
                              "event_type": pd.Series([], dtype="str"),
                              "events": pd.Series([], dtype="int64")})
-    if not dated.all():
-        start, codes = start[dated], codes[dated]
-    first = start.min()
-    keys = (start - first) * len(labels) + codes
     counts = np.bincount(keys)
-    if "date_end" in df_filtered:
-        end = day_numbers(df_filtered["date_end"])
-        end = end if dated.all() else end[dated]
-        extra = np.minimum(np.maximum(end, start) - start, MAX_SPAN_DAYS - 1)
-        multi = np.flatnonzero(extra)
-        if len(multi):
-            spans = extra[multi]
-            offsets = np.arange(spans.sum()) - np.repeat(np.cumsum(spans) - spans, spans) + 1
-            later = np.bincount(np.repeat(keys[multi], spans) + offsets * len(labels))
-            counts = np.pad(counts, (0, max(0, len(later) - len(counts))))
-            counts[:len(later)] += later
+    if len(later):
+        more = np.bincount(later)
+        counts = np.pad(counts, (0, max(0, len(more) - len(counts))))
+        counts[:len(more)] += more
+    labels, first = line.labels, line.first
     keys = np.flatnonzero(counts)
     out = pd.DataFrame({
         "date": (first + keys // len(labels)).astype("datetime64[D]").astype("datetime64[ns]"),
@@ -415,6 +505,11 @@ def landmark_cities(df: pd.DataFrame, cities: Sequence[str] | None = None) -> di
     >>> landmark_cities(df)
     {'Almaty City Akimat': 'Almaty'}
     """
+    key = ("landmarks", None if cities is None else tuple(cities))
+    return _MEMO.get(df, key, lambda: _landmark_cities(df, cities))  # type: ignore[no-any-return]
+
+
+def _landmark_cities(df: pd.DataFrame, cities: Sequence[str] | None) -> dict[str, str]:
     precision = _precision(df)
     landmark = precision == 1
     if not landmark.any() or "latitude" not in df:

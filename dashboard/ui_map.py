@@ -151,7 +151,7 @@ def _mercator_y(lat: float) -> float:
 
 
 def initial_view(df_all: pd.DataFrame, outline: dict[str, Any] | None, width_px: int = MAP_WIDTH,
-                 height_px: int = MAP_HEIGHT, margin: float = 1.06) -> pdk.ViewState:
+                 height_px: int = MAP_HEIGHT, margin: float = 1.1) -> pdk.ViewState:
     """A camera fitting the country outline (or the events, without one) into ``width_px``×``height_px``.
 
     Computed once from the unfiltered data so that it stays the same on every rerun.
@@ -160,7 +160,7 @@ def initial_view(df_all: pd.DataFrame, outline: dict[str, Any] | None, width_px:
     ...     "coordinates": [[[46.5, 40.6], [87.3, 40.6], [87.3, 55.4], [46.5, 55.4]]]}}]}
     >>> v = initial_view(pd.DataFrame(), outline, 560, 440)
     >>> round(v.latitude, 1), round(v.longitude, 1), round(v.zoom, 2)
-    (48.5, 66.9, 3.19)
+    (48.5, 66.9, 3.13)
     """
     box = bounds(df_all, outline)
     if box is None:

@@ -177,6 +177,16 @@ def test_competing_authorities(prepare, events, filters, value, low, high):
     figure = getattr(totals(prepare(frame(events)), filters), measure)
     assert (figure.value, figure.low, figure.high) == (value, low, high)
     assert ("competing claims" in figure.method) == (low != high)
+    assert figure.summary.endswith(" differs") == (low != high)
+
+
+def test_authorities_stating_the_same_figure_agree(prepare):
+    df = prepare(frame([tally("2022-01-11", authority="government", arrested=10000),
+                        tally("2022-01-12", arrested=10000)]))
+    arrested = totals(df, Filters()).arrested
+    assert (arrested.value, arrested.low, arrested.high) == (10000, 10000, 10000)
+    assert "competing" not in arrested.method and "the same figure as the government" in arrested.method
+    assert arrested.summary == "Interior Ministry, 12 Jan 2022 · all of Kazakhstan · same as 1 other authority"
 
 
 def test_older_figures_of_other_authorities_are_named_as_history(prepare):
