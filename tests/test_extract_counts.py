@@ -105,6 +105,8 @@ def test_count_group(lang: str, text: str, group: str) -> None:
         ("На площадь вышли тысячи протестующих.", [("crowd_size", 1000, "vague")]),
         ("Десятки участников были задержаны.", [("arrests", 12, "vague")]),
         ("Погибли трое.", [("fatalities", 3, "exact")]),
+        ("По данным полиции, задержаны около 200 человек, пострадали 95 полицейских.",
+         [("arrests", 200, "about"), ("injuries", 95, "exact")]),
     ],
 )
 def test_russian_counts(text: str, expected: list[tuple[str, int, str]]) -> None:

@@ -260,3 +260,10 @@ def test_country_lead_sums_up_the_events_at_places() -> None:
     text = ("Unruhen in Kasachstan\n\nDie Proteste in Kasachstan fordern zunehmend Todesopfer.\n\n"
             "In Almaty stürmten Demonstranten am Mittwoch die Stadtverwaltung.")
     assert [(e.event_type, e.place.kind) for e in events(text)] == [("Riots", "landmark")]
+
+
+def test_counted_crowd_on_the_move_is_a_protest() -> None:
+    text = "В среду, 5 января, в Кызылорде около полутора тысяч человек прошли к зданию акимата."
+    [e] = events(text, "ru")
+    assert (e.event_type, e.place.name, e.crowd_size.value, e.crowd_size.qualifier) == (
+        "Protests", "Kyzylorda", 1500, "about")

@@ -194,6 +194,19 @@ def _measure_for(start: int, end: int, bound_lo: int, bound_hi: int,
     return None
 
 
+def _clause(doc: Doc, start: int, end: int, lo: int, hi: int) -> tuple[int, int]:
+    """The bounds of the clause around tokens [start, end) within [lo, hi): up to the
+    nearest punctuation on each side ("задержаны около 200 человек, пострадали 95":
+    the arrest cue shares the clause, the injury cue does not)."""
+    first = start
+    while first > lo and not doc[first - 1].is_punct:
+        first -= 1
+    last = end
+    while last < hi and not doc[last].is_punct:
+        last += 1
+    return first, last
+
+
 def _cue_before(doc: Doc, start: int, lo: int, cue_spans: list[tuple[str, int, int]]) -> str | None:
     """The measure of a cue just before a bare number ("death toll rose to 164", "killing 26"),
     looking back at most LOOKBACK tokens and never across punctuation."""
@@ -252,7 +265,9 @@ class CountTagger:
             if noun and noun[0] != "crowd_size" and (person is None or noun[1] <= person[1]):
                 measure: str | None = noun[0]
             elif person or noun:
-                measure = _measure_for(num.start, num.end, lo, hi, measure_cues)
+                clause_lo, clause_hi = _clause(doc, qstart, num.end, lo, hi)
+                measure = _measure_for(num.start, num.end, clause_lo, clause_hi, measure_cues) \
+                    or _measure_for(num.start, num.end, lo, hi, measure_cues)
                 if measure is None and noun and num.value >= MIN_BARE_CROWD:
                     measure = noun[0]
                 if person is None:

@@ -95,12 +95,13 @@ def read_facts(sentence: Sentence, span: Span, lexicon: Lexicon, published: date
     """Collect one parsed sentence's triggers, places, dates, counts and sources."""
     authorities = {label for label, _, _ in cues_in(span, "auth")}
     places = spans_in(span, "places")
+    counts = sentence_counts(span)
     return Facts(
         sentence=sentence,
-        classes=trigger_classes(span),
+        classes=trigger_classes(span) | gathering(counts),
         places=resolve_places([s.label_ for s in places], context),
         dates=sentence_dates(span, published, lexicon.dates, year),
-        counts=sentence_counts(span),
+        counts=counts,
         authority=next((a for a in lexicon.authorities if a in authorities), ""),
         attributed=bool(cues_in(span, "attr")) or speaker_label(span),
         actors=[label for label, _, _ in cues_in(span, "actor")],
@@ -113,6 +114,12 @@ def read_facts(sentence: Sentence, span: Span, lexicon: Lexicon, published: date
         irrealis=irrealis(span),
         acts=sum(t.label_ in DESTRUCTIVE for t in spans_in(span, "triggers")),
     )
+
+
+def gathering(counts: Sequence[tuple[Measure, Count, str]]) -> frozenset[str]:
+    """A crowd counted as gathering or marching ("около полутора тысяч человек прошли к
+    акимату") is a protest even without a protest word."""
+    return frozenset({"protest"}) if any(m == "crowd_size" for m, _, _ in counts) else frozenset()
 
 
 def resolve_places(surfaces: Sequence[str], context: tuple[str, ...]) -> list[Place]:
