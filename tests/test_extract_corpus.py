@@ -23,13 +23,13 @@ def report() -> EvaluationReport:
 
 def test_incident_and_tally_scores(report: EvaluationReport) -> None:
     overall = report.as_dict()["overall"]
-    assert overall["incidents"]["f1"] >= 0.81, report.render()
-    assert overall["incidents"]["precision"] >= 0.8 and overall["incidents"]["recall"] >= 0.82
+    assert overall["incidents"]["f1"] >= 0.83, report.render()
+    assert overall["incidents"]["precision"] >= 0.82 and overall["incidents"]["recall"] >= 0.84
     assert overall["tallies"]["f1"] >= 0.9
-    assert overall["type_accuracy"] >= 0.84 and overall["count_accuracy"] >= 0.95
+    assert overall["type_accuracy"] >= 0.85 and overall["count_accuracy"] >= 0.96
 
 
-@pytest.mark.parametrize(("language", "f1_floor"), [("de", 0.87), ("en", 0.73), ("ru", 0.84)])
+@pytest.mark.parametrize(("language", "f1_floor"), [("de", 0.86), ("en", 0.75), ("ru", 0.88)])
 def test_every_language_keeps_its_incident_f1(report: EvaluationReport, language: str,
                                              f1_floor: float) -> None:
     incidents = report.as_dict()["by_language"][language]["incidents"]
