@@ -41,7 +41,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -135,6 +135,15 @@ def day_numbers(column: pd.Series) -> np.ndarray:
     return days
 
 
+def category_codes(column: pd.Series) -> np.ndarray:
+    """A categorical column's codes (``-1`` where missing), read-only and not copied.
+
+    >>> category_codes(pd.Series(["b", None, "a"], dtype="category")).tolist()
+    [1, -1, 0]
+    """
+    return cast(pd.Categorical, column.array).codes
+
+
 def strings(column: pd.Series) -> list[str]:
     """The values as ``str`` (``""`` where missing), cheap on categoricals with many categories.
 
@@ -142,7 +151,7 @@ def strings(column: pd.Series) -> list[str]:
     ['Almaty', '']
     """
     if isinstance(column.dtype, pd.CategoricalDtype):
-        codes = column.cat.codes.to_numpy()
+        codes = category_codes(column)
         categories = column.cat.categories
         picked = (categories.take(np.maximum(codes, 0)).tolist() if len(categories)
                   else [""] * len(codes))
@@ -354,7 +363,7 @@ def codes_and_labels(column: pd.Series, rows: np.ndarray | None = None
     """
     column = column if isinstance(column.dtype, pd.CategoricalDtype) else column.astype("category")
     labels = np.append(column.cat.categories.astype(str).to_numpy(dtype=object), "")
-    codes = column.cat.codes.to_numpy()
+    codes = category_codes(column)
     codes = (codes if rows is None else codes[rows]).astype(np.int64)
     codes[codes < 0] = len(labels) - 1
     return codes, labels
@@ -370,7 +379,7 @@ def codes(column: pd.Series, rows: np.ndarray | None = None) -> tuple[np.ndarray
     ([0, 2, 1, 0], 3)
     """
     if isinstance(column.dtype, pd.CategoricalDtype):
-        found, n = column.cat.codes.to_numpy(), len(column.cat.categories)
+        found, n = category_codes(column), len(column.cat.categories)
     else:
         found, uniques = pd.factorize(column)
         n = len(uniques)

@@ -42,6 +42,7 @@ from dashboard.counting import (
     NO_DAY,
     Figure,
     Totals,
+    category_codes,
     codes_and_labels,
     count_totals,
     day_numbers,
@@ -198,7 +199,7 @@ def as_query_frame(df: pd.DataFrame) -> pd.DataFrame:
 def _isin(column: pd.Series, values: Iterable[Any]) -> np.ndarray:
     if isinstance(column.dtype, pd.CategoricalDtype):
         hits = np.append(column.cat.categories.isin(list(values)), False)
-        return hits[column.cat.codes.to_numpy()]
+        return hits[category_codes(column)]
     return column.isin(list(values)).to_numpy(dtype=bool, na_value=False)
 
 
@@ -278,7 +279,7 @@ def _category_hits(categories: pd.Index, text: str) -> np.ndarray:
 
 def _contains(column: pd.Series, text: str) -> np.ndarray:
     if isinstance(column.dtype, pd.CategoricalDtype):
-        return _category_hits(column.cat.categories, text)[column.cat.codes.to_numpy()]
+        return _category_hits(column.cat.categories, text)[category_codes(column)]
     found = column.astype("str").str.contains(text, case=False, regex=False)
     return found.to_numpy(dtype=bool, na_value=False)
 

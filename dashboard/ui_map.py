@@ -35,7 +35,7 @@ TYPE_COLORS: dict[str, tuple[int, int, int]] = {
     "Strategic developments": (0, 158, 115),
 }
 OTHER_COLOR = (120, 120, 120)
-EVIDENCE_CHARS = 280
+EVIDENCE_CHARS = 160
 MAP_WIDTH, MAP_HEIGHT = 560, 440
 """The map's size in pixels: fixed, so that the initial view fits the country exactly."""
 LABEL_SIZE = 11
@@ -45,7 +45,7 @@ TOOLTIP = {
         "<b>{place}</b> · {n_events}<br/>{sources}<br/>{dates}<br/>{types}<br/>{counts}"
         "<hr style='margin:4px 0'/><i>{evidence}</i>"
     ),
-    "style": {"maxWidth": "420px", "whiteSpace": "normal", "fontSize": "12px"},
+    "style": {"maxWidth": "300px", "whiteSpace": "normal", "fontSize": "12px"},
 }
 """Streamlit escapes every ``{field}`` value itself: the data must not be escaped again."""
 
@@ -154,13 +154,15 @@ def initial_view(df_all: pd.DataFrame, outline: dict[str, Any] | None, width_px:
                  height_px: int = MAP_HEIGHT, margin: float = 1.1) -> pdk.ViewState:
     """A camera fitting the country outline (or the events, without one) into ``width_px``×``height_px``.
 
-    Computed once from the unfiltered data so that it stays the same on every rerun.
+    Spare height goes below the country, where the tooltips of its southern
+    cities open. Computed once from the unfiltered data so that it stays the same
+    on every rerun.
 
     >>> outline = {"features": [{"geometry": {"type": "Polygon",
     ...     "coordinates": [[[46.5, 40.6], [87.3, 40.6], [87.3, 55.4], [46.5, 55.4]]]}}]}
     >>> v = initial_view(pd.DataFrame(), outline, 560, 440)
     >>> round(v.latitude, 1), round(v.longitude, 1), round(v.zoom, 2)
-    (48.5, 66.9, 3.13)
+    (44.9, 66.9, 3.13)
     """
     box = bounds(df_all, outline)
     if box is None:
@@ -169,11 +171,13 @@ def initial_view(df_all: pd.DataFrame, outline: dict[str, Any] | None, width_px:
     lon_span = max(east - west, 0.05) * margin
     low, high = _mercator_y(south), _mercator_y(north)
     lat_span = max(high - low, 0.001) * margin
-    zoom = min(math.log2(width_px / 512 * 360 / lon_span),
-               math.log2(height_px / 512 * 2 * math.pi / lat_span))
-    centre = math.degrees(2 * math.atan(math.exp((low + high) / 2)) - math.pi / 2)
-    return pdk.ViewState(latitude=centre, longitude=(west + east) / 2,
-                         zoom=max(1.0, min(zoom, 11.0)), pitch=0, bearing=0)
+    zoom = max(1.0, min(math.log2(width_px / 512 * 360 / lon_span),
+                        math.log2(height_px / 512 * 2 * math.pi / lat_span), 11.0))
+    spare = height_px / (512 * 2 ** zoom / (2 * math.pi)) - lat_span
+    middle = (low + high) / 2 - max(spare, 0) / 2
+    centre = math.degrees(2 * math.atan(math.exp(middle)) - math.pi / 2)
+    return pdk.ViewState(latitude=centre, longitude=(west + east) / 2, zoom=zoom, pitch=0,
+                         bearing=0)
 
 
 def declutter(labels: pd.DataFrame, view: pdk.ViewState, *, size_px: int = LABEL_SIZE,

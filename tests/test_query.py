@@ -77,6 +77,8 @@ def df(request):
     (Filters(text="(akimat)"), ["burn"]),
     (Filters(text="1+1"), ["aktau8"]),
     (Filters(text=".*"), []),
+    (Filters(text="%"), []),
+    (Filters(text="_"), []),
     (Filters(text="одкб"), ["csto"]),
     (Filters(text="GEBÄUDE"), ["mir"]),
     (Filters(cities=("Aktau",), since=date(2022, 1, 7)), ["aktau8"]),
@@ -137,6 +139,16 @@ def test_timeline_counts_a_multi_day_event_on_each_day(df):
         ("2022-01-06", "Strategic developments"): 1,
     }
     assert list(bins.columns) == ["date", "event_type", "events"]
+
+
+@pytest.mark.parametrize("filters", [
+    Filters(), Filters(cities=("Almaty",)), Filters(since=date(2022, 1, 6)),
+    Filters(text="protesters"), Filters(cities=("Nowhere",)),
+], ids=lambda f: str(f.to_query_params()))
+def test_timeline_of_a_mask_is_the_timeline_of_its_rows(df, filters):
+    mask = filter_mask(df, filters)
+    expected = timeline_bins(filter_events(df, filters))
+    pd.testing.assert_frame_equal(timeline_bins(df, mask), expected)
 
 
 def test_timeline_leaves_tallies_out():
