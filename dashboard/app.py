@@ -22,7 +22,7 @@ from dashboard.errors import BadInput, ProtestmapError
 from dashboard.store import default_db_path
 from dashboard.ui_format import format_figure, format_number, format_range, plain, plural
 
-INLINE_DOWNLOAD_ROWS = 20_000
+INLINE_DOWNLOAD_ROWS = 2_000
 SHOWN_COLUMNS = [
     "event_id", "cluster_id", "merge_reason", "article_id", "kind", "event_date", "date_end",
     "event_type", "location", "latitude", "longitude", "geo_precision", "fatalities", "injuries",

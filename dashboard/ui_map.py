@@ -15,9 +15,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pydeck as pdk
 
+from dashboard.counting import codes, codes_and_labels, strings
 from dashboard.ui_format import sources_label
 
 OUTLINE_DIR = Path(__file__).resolve().parent.parent / "gazetteer" / "data"
@@ -35,7 +37,7 @@ TYPE_COLORS: dict[str, tuple[int, int, int]] = {
     "Strategic developments": (0, 158, 115),
 }
 OTHER_COLOR = (120, 120, 120)
-EVIDENCE_CHARS = 160
+EVIDENCE_CHARS = 240
 MAP_WIDTH, MAP_HEIGHT = 560, 440
 """The map's size in pixels: fixed, so that the initial view fits the country exactly."""
 LABEL_SIZE = 11
@@ -251,42 +253,51 @@ def place_points(df: pd.DataFrame) -> pd.DataFrame:
     located = df.dropna(subset=["latitude", "longitude"])
     if not len(located):
         return pd.DataFrame(columns=columns)
-    keys = ["latitude", "longitude"]
     measures = [m for m, _ in MEASURE_WORDS]
+    type_codes, type_labels = codes_and_labels(located["event_type"])
+    place = located.groupby(["latitude", "longitude"], sort=True).ngroup().to_numpy()
+    cluster, n_clusters = codes(located["cluster_id"])
     work = pd.DataFrame({
-        "latitude": located["latitude"].astype(float), "longitude": located["longitude"].astype(float),
-        "cluster": located["cluster_id"].astype(str), "article": located["article_id"].astype(str),
-        "language": located["language"].astype(str), "location": located["location"],
-        "event_type": located["event_type"],
-        "event_date": located["event_date"], "date_end": located["date_end"],
-        **{m: pd.to_numeric(located[m], errors="coerce").astype(float) for m in measures},
+        "place": place, "pair": place * n_clusters + cluster,
+        "article": codes(located["article_id"])[0], "language": codes(located["language"])[0],
+        "latitude": located["latitude"].to_numpy(float),
+        "longitude": located["longitude"].to_numpy(float),
+        "location": codes(located["location"])[0], "event_type": type_codes,
+        "event_date": located["event_date"].to_numpy(), "date_end": located["date_end"].to_numpy(),
+        "row": np.arange(len(located)),
+        **{m: pd.to_numeric(located[m], errors="coerce").to_numpy(float, na_value=np.nan)
+           for m in measures},
     })
-    per_cluster = work.groupby([*keys, "cluster"], sort=False).agg(
-        **{f"{m}_{end}": (m, end.replace("low", "min").replace("high", "max"))
-           for m in measures for end in ("low", "high")}).fillna(0)
-    ranges = per_cluster.groupby(level=keys).agg(
-        **{f"{m}_{end}": (f"{m}_{end}", "sum" if m != "crowd_size" else "max")
-           for m in measures for end in ("low", "high")})
-    agg = work.groupby(keys, sort=True, observed=True).agg(
-        place=("location", "first"), n=("cluster", "nunique"), n_sources=("article", "nunique"),
+    if work["pair"].is_unique:
+        per_pair = pd.DataFrame({f"{m}_{end}": work[m].fillna(0).to_numpy()
+                                 for m in measures for end in ("low", "high")})
+        pair_place = work["place"].to_numpy()
+    else:
+        per_pair = work.groupby("pair", sort=False)[measures].agg(["min", "max"]).fillna(0)
+        per_pair.columns = [f"{m}_{'low' if end == 'min' else 'high'}"
+                            for m, end in per_pair.columns]
+        pair_place = per_pair.index.to_numpy() // n_clusters
+    ranges = per_pair.groupby(pair_place).agg(
+        {c: "max" if c.startswith("crowd_size") else "sum" for c in per_pair.columns})
+    grouped = work.groupby("place", sort=True)
+    agg = grouped.agg(
+        latitude=("latitude", "first"), longitude=("longitude", "first"),
+        place_row=("row", "first"), n=("pair", "nunique"), n_sources=("article", "nunique"),
         n_languages=("language", "nunique"), first=("event_date", "min"), last=("date_end", "max"),
-    ).join(ranges).reset_index()
-    by_type = (work.groupby([*keys, "event_type"], observed=True).size().rename("k").reset_index()
-               .astype({"event_type": str})
-               .sort_values([*keys, "k", "event_type"], ascending=[True, True, False, True]))
-    top = by_type.drop_duplicates(keys)[[*keys, "event_type"]]
-    types = (by_type.sort_values("event_type").groupby(keys)["event_type"]
-             .agg(", ".join).rename("types"))
-    first3 = work[keys].assign(evidence=located["evidence"]).groupby(keys).head(3)
-    evidence = (first3.assign(evidence=first3["evidence"].astype(str).map(_clip))
-                .groupby(keys)["evidence"].agg(" / ".join))
-    shown = first3.groupby(keys).size().rename("shown")
-    agg = agg.merge(top, on=keys, how="left").merge(types, left_on=keys, right_index=True)
-    agg = agg.merge(evidence, left_on=keys, right_index=True).merge(shown, left_on=keys,
-                                                                    right_index=True)
-    reports = work.groupby(keys).size().rename("reports")
-    agg = agg.merge(reports, left_on=keys, right_index=True)
-    agg["evidence"] = agg["evidence"].where(agg["reports"] <= agg["shown"], agg["evidence"] + " / …")
+        reports=("pair", "size"),
+    ).join(ranges)
+    by_type = work.groupby(["place", "event_type"]).size().rename("k").reset_index()
+    by_type["event_type"] = type_labels[by_type["event_type"].to_numpy()]
+    by_type = by_type.sort_values(["place", "k", "event_type"], ascending=[True, False, True])
+    agg["event_type"] = by_type.drop_duplicates("place").set_index("place")["event_type"]
+    agg["types"] = (by_type.sort_values("event_type").groupby("place")["event_type"]
+                    .agg(", ".join))
+    first3 = grouped.head(3)
+    evidence = [_clip(text) for text in strings(located["evidence"].take(first3["row"]))]
+    agg["evidence"] = first3.assign(evidence=evidence).groupby("place")["evidence"].agg(" / ".join)
+    agg["evidence"] = agg["evidence"].where(agg["reports"] <= 3, agg["evidence"] + " / …")
+    agg["place"] = strings(located["location"].take(agg["place_row"]))
+    agg = agg.reset_index(drop=True)
     agg["n_events"] = agg["n"].map(lambda n: f"{n:,} incident" + ("s" if n != 1 else ""))
     agg["sources"] = [sources_label(a, b) for a, b in zip(agg["n_sources"], agg["n_languages"])]
     agg["dates"] = [_date_text(a, b) for a, b in zip(agg["first"], agg["last"])]

@@ -13,9 +13,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from dashboard.counting import codes, strings
 from dashboard.ui_format import sources_label
 
-MAX_ROWS = 5_000
+MAX_ROWS = 2_000
 MEASURES = {"fatalities": "killed", "injuries": "injured", "arrests": "arrested",
             "crowd_size": "crowd"}
 INCIDENT_COLUMNS = ["date", "place", "type", *MEASURES.values(), "reports", "sources",
@@ -54,12 +55,24 @@ def _dates(start: pd.Series, end: pd.Series) -> pd.Series:
     return first.where(last.isna() | (first == last), first + " – " + last).fillna("")
 
 
-def _ordered(df: pd.DataFrame, selected: pd.Series | None) -> pd.DataFrame:
-    """``df`` with a ``selected`` column, selected rows first, then by date and place."""
-    work = df.assign(selected=False if selected is None
-                     else selected.reindex(df.index, fill_value=False).to_numpy(bool))
-    return work.sort_values(["selected", "event_date", "location"], ascending=[False, True, True],
-                            kind="stable", na_position="last")
+def _order(df: pd.DataFrame, selected: pd.Series | None) -> tuple[np.ndarray, np.ndarray]:
+    """Row positions with selected rows first, then by date and place; and the selection."""
+    chosen = (np.zeros(len(df), bool) if selected is None
+              else selected.reindex(df.index, fill_value=False).to_numpy(bool))
+    keys = pd.DataFrame({"unselected": ~chosen, "date": df["event_date"].to_numpy(),
+                         "place": df["location"].array})
+    order = keys.sort_values(["unselected", "date", "place"], kind="stable", na_position="last")
+    return order.index.to_numpy(), chosen
+
+
+def _clusters_in_order(df: pd.DataFrame, order: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's cluster code, and each cluster's rank by its first row in ``order``."""
+    cluster, n = codes(df["cluster_id"])
+    in_order = cluster[order]
+    firsts = np.unique(in_order, return_index=True)[1]
+    rank = np.full(n, len(order), np.int64)
+    rank[in_order[firsts]] = np.argsort(np.argsort(firsts, kind="stable"), kind="stable")
+    return cluster, rank
 
 
 def incident_table(df: pd.DataFrame, selected: pd.Series | None = None,
@@ -86,39 +99,39 @@ def incident_table(df: pd.DataFrame, selected: pd.Series | None = None,
     """
     if not len(df):
         return pd.DataFrame(columns=INCIDENT_COLUMNS)
-    ordered = _ordered(df, selected)
-    cluster = ordered["cluster_id"].astype(str)
-    chosen = pd.unique(cluster.to_numpy())[:max_rows]
-    keep = cluster.isin(chosen).to_numpy()
-    members = ordered[keep].assign(
-        cluster=cluster[keep],
-        _precision=pd.to_numeric(ordered["geo_precision"][keep]).fillna(9).to_numpy(float),
-        _id=ordered["event_id"][keep].astype(str))
-    text = {c: members[c].astype(str) for c in ("article_id", "language", "source")}
-    members = members.assign(**text)
-    grouped = members.groupby("cluster", sort=False)
-    head = (members.sort_values(["cluster", "_precision", "_id"], kind="stable")
-            .drop_duplicates("cluster").set_index("cluster").loc[chosen])
-    out = pd.DataFrame({
-        "date": _dates(grouped["event_date"].min().loc[chosen],
-                       grouped["date_end"].max().loc[chosen]).to_numpy(),
-        "place": head["location"].astype(str).to_numpy(),
-        "type": head["event_type"].astype(str).to_numpy(),
+    order, chosen = _order(df, selected)
+    cluster, rank = _clusters_in_order(df, order)
+    at = np.flatnonzero(rank[cluster] < max_rows)
+    members = df.iloc[at]
+    work = pd.DataFrame({
+        "row": rank[cluster[at]], "selected": chosen[at],
+        "precision": pd.to_numeric(members["geo_precision"]).to_numpy(float, na_value=9),
+        "event_id": strings(members["event_id"]), "article": codes(members["article_id"])[0],
+        "language": codes(members["language"])[0], "source": strings(members["source"]),
+        "event_date": members["event_date"].to_numpy(), "date_end": members["date_end"].to_numpy(),
+        **{m: pd.to_numeric(members[m]).to_numpy(float, na_value=np.nan) for m in MEASURES},
     })
+    grouped = work.groupby("row", sort=True)
+    head = members.iloc[work.sort_values(["row", "precision", "event_id"], kind="stable")
+                        .drop_duplicates("row").index.to_numpy()]
+    out = pd.DataFrame({
+        "date": _dates(grouped["event_date"].min(), grouped["date_end"].max()).to_numpy(),
+        "place": strings(head["location"]),
+        "type": strings(head["event_type"]),
+    })
+    ranges = grouped[list(MEASURES)].agg(["min", "max"])
     for measure, label in MEASURES.items():
-        values = pd.to_numeric(members[measure]).astype("Float64")
-        by = values.groupby(members["cluster"], sort=False)
-        low, high = by.min().loc[chosen], by.max().loc[chosen]
-        out[label] = [figure_text(a, b) for a, b in zip(low, high, strict=True)]
-    n_sources = grouped["article_id"].nunique().loc[chosen].to_numpy()
-    n_languages = grouped["language"].nunique().loc[chosen].to_numpy()
+        out[label] = [figure_text(a, b) for a, b in zip(ranges[(measure, "min")],
+                                                        ranges[(measure, "max")], strict=True)]
+    n_sources = grouped["article"].nunique().to_numpy()
+    n_languages = grouped["language"].nunique().to_numpy()
     out["reports"] = [sources_label(a, b) for a, b in zip(n_sources, n_languages, strict=True)]
-    several = members[members["cluster"].isin(np.asarray(chosen)[n_sources > 1])]
-    names = (several.drop_duplicates(["cluster", "source"]).sort_values("source")
-             .groupby("cluster")["source"].agg("; ".join))
-    out["sources"] = [names.get(c, s) for c, s in zip(chosen, head["source"], strict=True)]
-    out["evidence"] = head["evidence"].astype(str).to_numpy()
-    out["selected"] = grouped["selected"].any().loc[chosen].to_numpy(bool)
+    several = work[np.isin(work["row"], np.flatnonzero(n_sources > 1))]
+    names = (several.drop_duplicates(["row", "source"]).sort_values("source")
+             .groupby("row")["source"].agg("; ".join))
+    out["sources"] = [names.get(i, s) for i, s in enumerate(strings(head["source"]))]
+    out["evidence"] = strings(head["evidence"])
+    out["selected"] = grouped["selected"].any().to_numpy(bool)
     return out[INCIDENT_COLUMNS]
 
 
@@ -126,7 +139,7 @@ def report_table(df: pd.DataFrame, selected: pd.Series | None = None,
                  max_rows: int = MAX_ROWS) -> pd.DataFrame:
     """Every report (event row) with its own figures and why it joined its incident.
 
-    The reports of one incident are next to each other.
+    The reports of one incident are next to each other, in the incidents' order.
 
     >>> df = pd.DataFrame({"event_id": ["a", "b"], "cluster_id": ["a", "a"],
     ...     "merge_reason": ["", "same place Almaty"], "language": ["en", "de"],
@@ -144,25 +157,22 @@ def report_table(df: pd.DataFrame, selected: pd.Series | None = None,
     """
     if not len(df):
         return pd.DataFrame(columns=REPORT_COLUMNS)
-    ordered = _ordered(df, selected)
-    cluster = ordered["cluster_id"].astype(str)
-    rank = pd.Series(np.arange(len(ordered)), index=ordered.index).groupby(cluster.to_numpy()).transform("min")
-    work = ordered.assign(_rank=rank.to_numpy()).sort_values(
-        ["_rank", "selected"], ascending=[True, False], kind="stable").head(max_rows)
-    out = pd.DataFrame({
+    order, chosen = _order(df, selected)
+    cluster, rank = _clusters_in_order(df, order)
+    at = order[np.argsort(rank[cluster[order]], kind="stable")][:max_rows]
+    work = df.iloc[at]
+    return pd.DataFrame({
         "date": _dates(work["event_date"], work["date_end"]).to_numpy(),
-        "place": work["location"].astype(str).to_numpy(),
-        "type": work["event_type"].astype(str).to_numpy(),
+        "place": strings(work["location"]),
+        "type": strings(work["event_type"]),
         **{label: pd.to_numeric(work[m]).astype("Int64").to_numpy() for m, label in MEASURES.items()},
-        "source": work["source"].astype(str).to_numpy(),
-        "language": work["language"].astype(str).to_numpy(),
-        "evidence": work["evidence"].astype(str).to_numpy(),
-        "merged because": work["merge_reason"].astype(str).to_numpy(),
-        "link": [safe_url(u) for u in work["source_url"].astype(object)]
-                if "source_url" in work else None,
-        "selected": work["selected"].to_numpy(bool),
-    })
-    return out[REPORT_COLUMNS]
+        "source": strings(work["source"]),
+        "language": strings(work["language"]),
+        "evidence": strings(work["evidence"]),
+        "merged because": strings(work["merge_reason"]),
+        "link": [safe_url(u) for u in strings(work["source_url"])] if "source_url" in work else None,
+        "selected": chosen[at],
+    })[REPORT_COLUMNS]
 
 
 def column_config(numbers: bool) -> dict[str, Any]:
