@@ -38,18 +38,25 @@ TYPE_COLORS: dict[str, tuple[int, int, int]] = {
 }
 OTHER_COLOR = (120, 120, 120)
 EVIDENCE_CHARS = 240
-MAP_WIDTH, MAP_HEIGHT = 560, 440
+MAP_WIDTH, MAP_HEIGHT = 580, 380
 """The map's size in pixels: fixed, so that the initial view fits the country exactly."""
 LABEL_SIZE = 11
 HEXAGON_METRES = 60_000
+TOOLTIP_WIDTH = 280
 TOOLTIP = {
     "html": (
+        "<div style='position:relative;left:{dx}px;top:{dy}px;width:" + str(TOOLTIP_WIDTH)
+        + "px;padding:8px 10px;border-radius:4px;background:#29323c;color:#fff;"
+        "white-space:normal;font-size:12px;line-height:16px'>"
         "<b>{place}</b> · {n_events}<br/>{sources}<br/>{dates}<br/>{types}<br/>{counts}"
-        "<hr style='margin:4px 0'/><i>{evidence}</i>"
+        "<hr style='margin:4px 0'/><i>{evidence}</i></div>"
     ),
-    "style": {"maxWidth": "300px", "whiteSpace": "normal", "fontSize": "12px"},
+    "style": {"backgroundColor": "transparent", "padding": "0", "boxShadow": "none"},
 }
-"""Streamlit escapes every ``{field}`` value itself: the data must not be escaped again."""
+"""Streamlit escapes every ``{field}`` value itself: the data must not be escaped again.
+
+The visible box is the inner ``div``, shifted by each place's ``dx``/``dy`` so that it
+opens to the left of places in the east and above places in the south, inside the map."""
 
 
 def type_color(event_type: str) -> tuple[int, int, int]:
@@ -156,15 +163,13 @@ def initial_view(df_all: pd.DataFrame, outline: dict[str, Any] | None, width_px:
                  height_px: int = MAP_HEIGHT, margin: float = 1.1) -> pdk.ViewState:
     """A camera fitting the country outline (or the events, without one) into ``width_px``×``height_px``.
 
-    Spare height goes below the country, where the tooltips of its southern
-    cities open. Computed once from the unfiltered data so that it stays the same
-    on every rerun.
+    Computed once from the unfiltered data so that it stays the same on every rerun.
 
     >>> outline = {"features": [{"geometry": {"type": "Polygon",
     ...     "coordinates": [[[46.5, 40.6], [87.3, 40.6], [87.3, 55.4], [46.5, 55.4]]]}}]}
     >>> v = initial_view(pd.DataFrame(), outline, 560, 440)
     >>> round(v.latitude, 1), round(v.longitude, 1), round(v.zoom, 2)
-    (44.9, 66.9, 3.13)
+    (48.5, 66.9, 3.13)
     """
     box = bounds(df_all, outline)
     if box is None:
@@ -175,9 +180,7 @@ def initial_view(df_all: pd.DataFrame, outline: dict[str, Any] | None, width_px:
     lat_span = max(high - low, 0.001) * margin
     zoom = max(1.0, min(math.log2(width_px / 512 * 360 / lon_span),
                         math.log2(height_px / 512 * 2 * math.pi / lat_span), 11.0))
-    spare = height_px / (512 * 2 ** zoom / (2 * math.pi)) - lat_span
-    middle = (low + high) / 2 - max(spare, 0) / 2
-    centre = math.degrees(2 * math.atan(math.exp(middle)) - math.pi / 2)
+    centre = math.degrees(2 * math.atan(math.exp((low + high) / 2)) - math.pi / 2)
     return pdk.ViewState(latitude=centre, longitude=(west + east) / 2, zoom=zoom, pitch=0,
                          bearing=0)
 
@@ -313,6 +316,30 @@ def _clip(text: str) -> str:
     return text if len(text) <= EVIDENCE_CHARS else text[: EVIDENCE_CHARS - 1] + "…"
 
 
+def tooltip_offsets(points: pd.DataFrame, view: pdk.ViewState,
+                    height_px: int = MAP_HEIGHT) -> pd.DataFrame:
+    """``dx``/``dy`` (pixels) that keep each place's tooltip inside the map at ``view``.
+
+    A tooltip opens to the right of and below the pointer; it opens to the left
+    for places in the right half and upwards where it would pass the bottom edge.
+
+    >>> points = pd.DataFrame({"latitude": [43.25, 51.2], "longitude": [76.91, 51.4],
+    ...                        "evidence": ["x", "y"]})
+    >>> view = pdk.ViewState(latitude=48.5, longitude=66.9, zoom=3.13)
+    >>> tooltip_offsets(points, view)[["dx", "dy"]].values.tolist()
+    [[-296, -144], [0, 0]]
+    """
+    scale = 512 * 2 ** view.zoom / (2 * math.pi)
+    x = (np.radians(points["longitude"].to_numpy(float)) - math.radians(view.longitude)) * scale
+    merc = np.log(np.tan(np.pi / 4 + np.radians(points["latitude"].to_numpy(float)) / 2))
+    y = (_mercator_y(view.latitude) - merc) * scale + height_px / 2
+    lines = 6 + np.ceil(points["evidence"].astype(str).str.len().to_numpy() / 44)
+    tall = 16 * lines + 24
+    dx = np.where(x > 0, -(TOOLTIP_WIDTH + 16), 0)
+    dy = np.where(y + tall > height_px, -(tall + 8), 0)
+    return points.assign(dx=dx.astype(int), dy=dy.astype(int))
+
+
 def build_deck(points: pd.DataFrame, *, view: pdk.ViewState, outline: dict[str, Any] | None,
                hexagons: bool = False, online: bool = False) -> pdk.Deck:
     """The map: outline base layer, then points (or hexagons) of ``place_points`` rows.
@@ -321,6 +348,7 @@ def build_deck(points: pd.DataFrame, *, view: pdk.ViewState, outline: dict[str, 
     selection survives reruns.
     """
     layers: list[pdk.Layer] = []
+    points = tooltip_offsets(points, view)
     shapes, labels = split_outline(outline)
     labels = declutter(labels, view) if len(labels) else labels
     if shapes["features"]:
