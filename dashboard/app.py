@@ -44,7 +44,7 @@ def load_events(db_path: str, version: tuple[int, int]) -> pd.DataFrame:
     query layer's per-frame memos (masks, text index, timeline) last across reruns.
     """
     events = query.as_query_frame(ui_data.read_events(Path(db_path)))
-    query.prepare_search(events)
+    query.prepare(events)
     return events
 
 

@@ -50,6 +50,12 @@ NO_DAY = np.iinfo(np.int64).min
 """``day_numbers`` value of a missing date."""
 
 COUNTERS = {"killed": "fatalities", "injured": "injuries", "arrested": "arrests"}
+TALLY_COLUMNS = frozenset({
+    "event_id", "event_date", "country", "admin1", "location", "place_kind", "geo_precision",
+    "tally_authority", "tally_group",
+    *(f"{m}{end}" for m in COUNTERS.values() for end in ("", "_qualifier")),
+})
+"""The columns the counting of tallies reads."""
 COUNTRY_NAMES = {"KZ": "Kazakhstan"}
 _NOUNS = {"fatalities": "killed", "injuries": "injured", "arrests": "arrested"}
 
@@ -500,12 +506,17 @@ def _largest_crowd(events: pd.DataFrame, incidents: np.ndarray) -> Figure:
     at = _stated_rows(events, incidents, "crowd_size")
     if not len(at):
         return Figure(method="no crowd size stated", summary="no crowd size stated")
-    row = events.iloc[at[int(np.argmax(_numbers(events["crowd_size"], at)))]]
-    value = int(row["crowd_size"])
-    qualifier = row.get("crowd_size_qualifier")
+    row = at[int(np.argmax(_numbers(events["crowd_size"], at)))]
+
+    def cell(column: str) -> Any:
+        return events[column].iat[row] if column in events else None
+
+    value = int(cell("crowd_size"))
+    qualifier = cell("crowd_size_qualifier")
     qualifier = "exact" if qualifier is None or pd.isna(qualifier) else str(qualifier)
-    day = day_numbers(pd.Series([row["event_date"]]))[0]
-    place = row.get("location", "") or "unknown place"
+    day = day_numbers(pd.Series([cell("event_date")]))[0]
+    place = cell("location")
+    place = "unknown place" if place is None or pd.isna(place) or not place else str(place)
     method = f"largest single crowd: {place}{f' on {_day_text(day)}' if day != NO_DAY else ''}"
     return Figure(value, value, value, qualifier, method, [method],
                   value if qualifier == "vague" else 0, f"{place}, {_day_text(day)}")
@@ -537,7 +548,7 @@ def count_totals(events: pd.DataFrame, incidents: np.ndarray, tallies: np.ndarra
         nothing = Figure(method="no events match the filters",
                          summary="no events match the filters")
         return Totals(nothing, nothing, nothing, nothing, events=0, note=nothing.method)
-    tally_rows = events[tallies]
+    tally_rows = events[[c for c in events if c in TALLY_COLUMNS]][tallies]
     killed, injured, arrested = (
         _measure_figure(events, incidents, tally_rows, measure, where,
                         "no figure stated for the events in the filter", landmarks or {})

@@ -56,7 +56,7 @@ from dashboard.merge import clusters_frame, merge_events, with_cluster_reviews
 __all__ = [
     "Figure", "Filters", "Totals", "as_query_frame", "city_counts", "clusters_frame",
     "export_csv", "export_geojson", "filter_events", "filter_mask", "landmark_cities", "manifest",
-    "merge_events", "prepare_search",
+    "merge_events", "prepare",
     "rows_without_coordinates", "timeline_bins", "totals", "with_cluster_reviews",
 ]
 
@@ -261,14 +261,17 @@ def _text_index(categories: pd.Index) -> _TextIndex:
         else categories.tolist()))
 
 
-def prepare_search(df: pd.DataFrame) -> None:
-    """Build the text-search index of ``df``'s evidence now, so that the first search is fast.
+def prepare(df: pd.DataFrame) -> None:
+    """Build ``df``'s per-frame indexes now (text search, landmark distances, timeline arrays).
 
-    For a frame from :func:`as_query_frame` (categorical ``evidence``); call it once per
-    data load, next to caching the frame. Without it the first search builds the index.
+    Call it once per data load on the frame from :func:`as_query_frame`, next to
+    caching it, so that the first filter is as fast as the others; without it the
+    first use builds them.
     """
     if "evidence" in df and isinstance(df["evidence"].dtype, pd.CategoricalDtype):
         _text_index(df["evidence"].cat.categories)
+    _MEMO.get(df, "landmark-distances", lambda: _landmark_distances(df))
+    _MEMO.get(df, "timeline", lambda: _timeline(df))
 
 
 def _category_hits(categories: pd.Index, text: str) -> np.ndarray:
@@ -371,6 +374,10 @@ def totals(df_all: pd.DataFrame, f: Filters) -> Totals:
     >>> totals(df, Filters()).killed.value
     3
     """
+    return _MEMO.get(df_all, ("totals", f), lambda: _totals(df_all, f))  # type: ignore[no-any-return]
+
+
+def _totals(df_all: pd.DataFrame, f: Filters) -> Totals:
     if not len(df_all):
         return count_totals(df_all, np.zeros(0, dtype=bool), np.zeros(0, dtype=bool))
     masks = _masks(df_all, f)
@@ -510,27 +517,32 @@ def landmark_cities(df: pd.DataFrame, cities: Sequence[str] | None = None) -> di
     return _MEMO.get(df, key, lambda: _landmark_cities(df, cities))  # type: ignore[no-any-return]
 
 
-def _landmark_cities(df: pd.DataFrame, cities: Sequence[str] | None) -> dict[str, str]:
+def _landmark_distances(df: pd.DataFrame) -> tuple[list[str], list[str], np.ndarray]:
+    """Landmarks, cities, and km between them (``inf`` across regions): once per frame."""
     precision = _precision(df)
     landmark = precision == 1
     if not landmark.any() or "latitude" not in df:
-        return {}
-    city = precision == 2
-    if cities is not None:
-        city &= _isin(df["location"], cities)
-    towns, spots = _places(df, city), _places(df, landmark)
-    if towns.empty:
-        return {}
+        return [], [], np.zeros((0, 0))
+    towns, spots = _places(df, precision == 2), _places(df, landmark)
     lat1, lon1 = (np.radians(spots[c].to_numpy(float))[:, None] for c in ("latitude", "longitude"))
     lat2, lon2 = (np.radians(towns[c].to_numpy(float))[None, :] for c in ("latitude", "longitude"))
     km = 2 * 6371.0088 * np.arcsin(np.sqrt(
         np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2))
     regions = spots["admin1"].to_numpy()[:, None]
     km[(regions != towns["admin1"].to_numpy()[None, :]) & (regions != "")] = np.inf
-    nearest = np.nan_to_num(km, nan=np.inf).argmin(axis=1)
-    return {str(spot): str(towns["location"].iloc[j])
-            for spot, j, d in zip(spots["location"], nearest, km[np.arange(len(spots)), nearest],
-                                  strict=True)
+    return spots["location"].tolist(), towns["location"].tolist(), np.nan_to_num(km, nan=np.inf)
+
+
+def _landmark_cities(df: pd.DataFrame, cities: Sequence[str] | None) -> dict[str, str]:
+    spots, towns, km = _MEMO.get(df, "landmark-distances", lambda: _landmark_distances(df))
+    if cities is not None:
+        keep = np.isin(np.array(towns, dtype=object), list(cities))
+        towns, km = [t for t, k in zip(towns, keep, strict=True) if k], km[:, keep]
+    if not towns or not spots:
+        return {}
+    nearest = km.argmin(axis=1)
+    return {str(spot): str(towns[j])
+            for spot, j, d in zip(spots, nearest, km[np.arange(len(spots)), nearest], strict=True)
             if d <= LANDMARK_CITY_KM}
 
 
