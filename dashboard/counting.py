@@ -37,6 +37,8 @@ Callers choose which tallies apply (see :func:`dashboard.query.totals`).
 
 from __future__ import annotations
 
+import threading
+import weakref
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field, replace
@@ -45,6 +47,41 @@ from typing import Any, cast
 
 import numpy as np
 import pandas as pd
+
+
+class FrameMemo:
+    """Values derived from an object (a frame), kept while it lives (by identity), the latest ``size``.
+
+    Frames are never modified in place, so what was derived from one stays true.
+
+    >>> memo, df = FrameMemo(2), pd.DataFrame({"a": [1, 2]})
+    >>> memo.get(df, "sum", lambda: int(df["a"].sum())), memo.get(df, "sum", lambda: 0)
+    (3, 3)
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.items: dict[tuple[int, Any], tuple[weakref.ref[Any], Any]] = {}
+        self.lock = threading.Lock()
+
+    def get(self, owner: Any, key: Any, compute: Any) -> Any:
+        slot = (id(owner), key)
+        with self.lock:
+            found = self.items.get(slot)
+        if found is not None and found[0]() is owner:
+            return found[1]
+        value = compute()
+        with self.lock:
+            for dead in [k for k, (ref, _) in self.items.items() if ref() is None]:
+                del self.items[dead]
+            while len(self.items) >= self.size:
+                del self.items[next(iter(self.items))]
+            self.items[slot] = (weakref.ref(owner), value)
+        return value
+
+
+MEMO = FrameMemo(32)
+"""Values derived from the frames counted and queried (cluster structure, text index, ...)."""
 
 NO_DAY = np.iinfo(np.int64).min
 """``day_numbers`` value of a missing date."""
@@ -396,17 +433,45 @@ def codes(column: pd.Series, rows: np.ndarray | None = None) -> tuple[np.ndarray
 
 def _stated_rows(events: pd.DataFrame, rows: np.ndarray, measure: str) -> np.ndarray:
     """Positions of the ``rows`` that state ``measure``."""
-    return np.flatnonzero(rows & events[measure].notna().to_numpy(dtype=bool))
+    stated = MEMO.get(events, ("stated", measure),
+                      lambda: events[measure].notna().to_numpy(dtype=bool))
+    return np.flatnonzero(rows & stated)
+
+
+def _clusters(events: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's cluster code and whether it is alone in its cluster (once per frame)."""
+    def compute() -> tuple[np.ndarray, np.ndarray]:
+        found, size = codes(events["cluster_id"])
+        return found, np.bincount(found, minlength=size)[found] == 1
+
+    return MEMO.get(events, "clusters", compute)  # type: ignore[no-any-return]
+
+
+def count_incidents(events: pd.DataFrame, incidents: np.ndarray) -> int:
+    """How many incidents the rows of ``incidents`` are: a cluster (``cluster_id``) counts once.
+
+    >>> df = pd.DataFrame({"cluster_id": ["a", "a", "c", "d"]})
+    >>> count_incidents(df, np.array([True, True, True, False]))
+    2
+    """
+    if "cluster_id" not in events:
+        return int(incidents.sum())
+    cluster, alone = _clusters(events)
+    shared = cluster[incidents & ~alone]
+    return int(np.count_nonzero(incidents & alone)) + len(np.unique(shared))
 
 
 def _numbers(column: pd.Series, at: np.ndarray) -> np.ndarray:
     return column.take(at).to_numpy(dtype=float, na_value=0)
 
 
-def _per_cluster(clusters: pd.Series, at: np.ndarray, values: np.ndarray, low: np.ndarray,
+def _per_cluster(events: pd.DataFrame, at: np.ndarray, values: np.ndarray, low: np.ndarray,
                  high: np.ndarray) -> tuple[np.ndarray, ...]:
     """One row per cluster: the member with the highest claim, the range over all members."""
-    cluster, _ = codes(clusters, at)
+    clusters, alone = _clusters(events)
+    if alone[at].all():
+        return at, values, low, high
+    cluster = clusters[at]
     order = np.lexsort((-values, cluster))
     starts = np.flatnonzero(np.diff(cluster[order], prepend=-1))
     return (at[order[starts]], np.maximum.reduceat(high[order], starts),
@@ -431,7 +496,7 @@ def _incident_claims(events: pd.DataFrame, incidents: np.ndarray, measure: str,
                                for end in ("low", "high"))
     if "cluster_id" in events:
         at, values, low_values, high_values = _per_cluster(
-            events["cluster_id"], at, values, low_values, high_values)
+            events, at, values, low_values, high_values)
     keys = np.zeros(len(at), dtype=np.int64)
     dims = []
     for column in ("country", "admin1", "location"):
@@ -539,11 +604,7 @@ def count_totals(events: pd.DataFrame, incidents: np.ndarray, tallies: np.ndarra
     >>> count_totals(tally, np.array([False]), np.array([True])).killed.method
     'Interior Ministry tally of 7 Jan 2022 (all of Kazakhstan)'
     """
-    if "cluster_id" in events:
-        cluster, size = codes(events["cluster_id"], incidents)
-        n_incidents = int(np.count_nonzero(np.bincount(cluster, minlength=size)))
-    else:
-        n_incidents = int(incidents.sum())
+    n_incidents = count_incidents(events, incidents)
     if not n_incidents and not tallies.any():
         nothing = Figure(method="no events match the filters",
                          summary="no events match the filters")

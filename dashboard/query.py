@@ -27,7 +27,6 @@ re-exported here.
 from __future__ import annotations
 
 import threading
-import weakref
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import date
@@ -39,8 +38,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from dashboard.counting import (
+    MEMO,
     NO_DAY,
     Figure,
+    FrameMemo,
     Totals,
     category_codes,
     codes_and_labels,
@@ -203,32 +204,7 @@ def _isin(column: pd.Series, values: Iterable[Any]) -> np.ndarray:
     return column.isin(list(values)).to_numpy(dtype=bool, na_value=False)
 
 
-class _Memo:
-    """Values derived from an object, kept while it lives (by identity), the latest ``size``."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self.items: dict[tuple[int, Any], tuple[weakref.ref[Any], Any]] = {}
-        self.lock = threading.Lock()
-
-    def get(self, owner: Any, key: Any, compute: Any) -> Any:
-        slot = (id(owner), key)
-        with self.lock:
-            found = self.items.get(slot)
-        if found is not None and found[0]() is owner:
-            return found[1]
-        value = compute()
-        with self.lock:
-            for dead in [k for k, (ref, _) in self.items.items() if ref() is None]:
-                del self.items[dead]
-            while len(self.items) >= self.size:
-                del self.items[next(iter(self.items))]
-            self.items[slot] = (weakref.ref(owner), value)
-        return value
-
-
-_MEMO = _Memo(32)
-_MASKS = _Memo(8)
+_MASKS = FrameMemo(8)
 
 
 class _TextIndex:
@@ -256,7 +232,7 @@ class _TextIndex:
 
 
 def _text_index(categories: pd.Index) -> _TextIndex:
-    return _MEMO.get(categories, "text-index", lambda: _TextIndex(  # type: ignore[no-any-return]
+    return MEMO.get(categories, "text-index", lambda: _TextIndex(  # type: ignore[no-any-return]
         categories.astype("str").tolist() if not pd.api.types.is_string_dtype(categories.dtype)
         else categories.tolist()))
 
@@ -270,13 +246,13 @@ def prepare(df: pd.DataFrame) -> None:
     """
     if "evidence" in df and isinstance(df["evidence"].dtype, pd.CategoricalDtype):
         _text_index(df["evidence"].cat.categories)
-    _MEMO.get(df, "landmark-distances", lambda: _landmark_distances(df))
-    _MEMO.get(df, "timeline", lambda: _timeline(df))
+    MEMO.get(df, "landmark-distances", lambda: _landmark_distances(df))
+    MEMO.get(df, "timeline", lambda: _timeline(df))
 
 
 def _category_hits(categories: pd.Index, text: str) -> np.ndarray:
     """Which categories contain ``text`` (any case), plus ``False`` for a missing value (code -1)."""
-    return _MEMO.get(categories, ("text", text),  # type: ignore[no-any-return]
+    return MEMO.get(categories, ("text", text),  # type: ignore[no-any-return]
                      lambda: np.append(_text_index(categories).contains(text), False))
 
 
@@ -374,7 +350,7 @@ def totals(df_all: pd.DataFrame, f: Filters) -> Totals:
     >>> totals(df, Filters()).killed.value
     3
     """
-    return _MEMO.get(df_all, ("totals", f), lambda: _totals(df_all, f))  # type: ignore[no-any-return]
+    return MEMO.get(df_all, ("totals", f), lambda: _totals(df_all, f))  # type: ignore[no-any-return]
 
 
 def _totals(df_all: pd.DataFrame, f: Filters) -> Totals:
@@ -460,7 +436,7 @@ def timeline_bins(df: pd.DataFrame, mask: np.ndarray | None = None) -> pd.DataFr
     >>> len(timeline_bins(df, np.array([False, True])))
     1
     """
-    line = _MEMO.get(df, "timeline", lambda: _timeline(df))
+    line = MEMO.get(df, "timeline", lambda: _timeline(df))
     keys, later = line.keys, line.later_keys
     if mask is not None:
         keys, later = keys[mask], later[mask[line.later_rows]]
@@ -514,7 +490,7 @@ def landmark_cities(df: pd.DataFrame, cities: Sequence[str] | None = None) -> di
     {'Almaty City Akimat': 'Almaty'}
     """
     key = ("landmarks", None if cities is None else tuple(cities))
-    return _MEMO.get(df, key, lambda: _landmark_cities(df, cities))  # type: ignore[no-any-return]
+    return MEMO.get(df, key, lambda: _landmark_cities(df, cities))  # type: ignore[no-any-return]
 
 
 def _landmark_distances(df: pd.DataFrame) -> tuple[list[str], list[str], np.ndarray]:
@@ -534,7 +510,7 @@ def _landmark_distances(df: pd.DataFrame) -> tuple[list[str], list[str], np.ndar
 
 
 def _landmark_cities(df: pd.DataFrame, cities: Sequence[str] | None) -> dict[str, str]:
-    spots, towns, km = _MEMO.get(df, "landmark-distances", lambda: _landmark_distances(df))
+    spots, towns, km = MEMO.get(df, "landmark-distances", lambda: _landmark_distances(df))
     if cities is not None:
         keep = np.isin(np.array(towns, dtype=object), list(cities))
         towns, km = [t for t, k in zip(towns, keep, strict=True) if k], km[:, keep]
