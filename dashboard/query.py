@@ -357,7 +357,8 @@ def _totals(df_all: pd.DataFrame, f: Filters) -> Totals:
     if not len(df_all):
         return count_totals(df_all, np.zeros(0, dtype=bool), np.zeros(0, dtype=bool))
     masks = _masks(df_all, f)
-    is_tally = (df_all["kind"] == "tally").to_numpy(dtype=bool, na_value=False)
+    is_tally = MEMO.get(df_all, "tallies", lambda: (df_all["kind"] == "tally").to_numpy(
+        dtype=bool, na_value=False))
     rows = _without(masks, (), len(df_all))
     narrowing = [name for name in ("event_types", "text") if name in masks]
     tallies = rows & is_tally if not narrowing else np.zeros(len(df_all), dtype=bool)
