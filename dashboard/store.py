@@ -21,7 +21,7 @@ import os
 import random
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import cache
@@ -30,7 +30,6 @@ from pathlib import Path
 from typing import Any, Self
 
 import duckdb
-import numpy as np
 import pandas as pd
 import pyarrow as pa
 
@@ -181,7 +180,13 @@ class Store:
         return None
 
     def create_schema(self) -> None:
-        """Create the tables if missing (upgrading an older schema); refuse an unknown one."""
+        """Create the tables if missing (upgrading an older schema); refuse an unknown one.
+
+        A new database is built under a temporary name and linked into place, so
+        another process never finds a half-created file there.
+        """
+        if not self.path.exists():
+            self._create_new()
         if self.path.exists():
             with self._connect(read_only=True) as con:
                 if _schema_version(con) == SCHEMA_VERSION:
@@ -200,6 +205,24 @@ class Store:
             if found in UPGRADABLE:
                 _recluster(con)
             con.execute("COMMIT")
+
+    def _create_new(self) -> None:
+        """A database with the schema at ``path``, unless one appeared there meanwhile."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}-{random.getrandbits(32):x}")
+        try:
+            with duckdb.connect(str(tmp)) as con:
+                for statement in SCHEMA_SQL:
+                    con.execute(statement)
+                con.execute("INSERT INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
+                con.execute("CHECKPOINT")
+            with suppress(FileExistsError):
+                os.link(tmp, self.path)
+        except (OSError, duckdb.Error):
+            return
+        finally:
+            tmp.unlink(missing_ok=True)
+            tmp.with_name(f"{tmp.name}.wal").unlink(missing_ok=True)
 
     @contextmanager
     def _connect(self, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -526,8 +549,8 @@ def _apply_reviews(df: pd.DataFrame, reviews: pd.DataFrame) -> pd.DataFrame:
             cast = values.fillna("")
         df.iloc[rows, df.columns.get_loc(field)] = cast.to_numpy()
         if field in COUNT_FIELDS and f"{field}_qualifier" in df:
-            df.iloc[rows, df.columns.get_loc(f"{field}_qualifier")] = np.where(
-                cast.isna().to_numpy(), None, "exact")
+            df.iloc[rows, df.columns.get_loc(f"{field}_qualifier")] = [
+                None if missing else "exact" for missing in cast.isna().tolist()]
         if field == "event_date" and "date_end" in df:
             df.iloc[rows, df.columns.get_loc("date_end")] = cast.to_numpy()
     return df

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import subprocess
 import sys
 from datetime import date
@@ -237,3 +239,28 @@ def test_other_schema_version_is_refused(store: Store) -> None:
         con.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
     with pytest.raises(StoreError, match="schema version 99"):
         Store(store.path).create_schema()
+
+
+def open_and_read(path: str) -> str:
+    try:
+        with Store(path) as store:
+            return str(len(store.events_frame()))
+    except StoreError as exc:
+        return str(exc)
+
+
+def test_processes_creating_one_database_at_once_all_succeed(tmp_path: Path) -> None:
+    """DuckDB writes a new file's header after creating it; nobody may see it empty."""
+    paths = [str(tmp_path / f"{n}.duckdb") for n in range(20)]
+    with multiprocessing.get_context("fork").Pool(6) as pool:
+        results = [r for p in paths for r in pool.map(open_and_read, [p] * 6, chunksize=1)]
+    assert set(results) == {"0"}
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(Path(p).name for p in paths)
+
+
+def test_an_old_empty_file_is_not_a_database(tmp_path: Path) -> None:
+    path = tmp_path / "empty.duckdb"
+    path.touch()
+    os.utime(path, (0, 0))
+    with pytest.raises(StoreError, match="cannot open the database .*not a valid DuckDB"):
+        Store(path).create_schema()
