@@ -28,7 +28,6 @@ SHOWN_COLUMNS = [
     "event_type", "location", "latitude", "longitude", "geo_precision", "fatalities", "injuries",
     "arrests", "crowd_size", "evidence", "source", "language", "source_url",
 ]
-TIMELINE_COLUMNS = ["event_date", "date_end", "event_type", "kind"]
 PLAY_SECONDS = 1.0
 FILTER_FIELDS = {
     "cities": "f_cities", "regions": "f_regions", "event_types": "f_types",
@@ -107,7 +106,7 @@ def main() -> None:
         st.info(no_rows_text(active, span))
     map_col, time_col = st.columns([3, 2], gap="medium")
     with time_col:
-        timeline(rows(df_all, side_mask, TIMELINE_COLUMNS), focus, window)
+        timeline(query.timeline_bins(df_all, side_mask), focus, window)
         play_controls(focus)
     with map_col:
         selected = event_map(df, db, version)
@@ -259,13 +258,12 @@ def no_rows_text(f: Any, span: tuple[date, date] | None) -> str:
             f"{covered}; widen the dates or remove a filter in the sidebar.")
 
 
-def timeline(df_side: pd.DataFrame, span: tuple[date, date] | None,
+def timeline(bins: pd.DataFrame, span: tuple[date, date] | None,
              window: tuple[date, date] | None) -> None:
     st.subheader("Timeline")
     if span is None:
         st.caption("No dated events.")
         return
-    bins = query.timeline_bins(df_side)
     days = pd.to_datetime(bins["date"]).dt.date
     shown = bins[(days >= span[0]) & (days <= span[1])]
     st.altair_chart(ui_timeline.timeline_chart(shown, first=span[0], last=span[1]),

@@ -71,6 +71,7 @@ def test_seed_alone_shows_the_ministry_figures(seed_db: Path, monkeypatch: pytes
     assert shown["Largest crowd"] in ("3,000", "~3,000")
     captions = [displayed(c.value) for c in at.caption]
     assert "Interior Ministry, 7 Jan 2022 · all of Kazakhstan" in captions
+    assert f"{shown['Events']} incidents + 1 authority tally" in captions
     assert all(len(c) < 80 for c in captions[1:6]), (captions[1:6], "one short line per counter")
     (how,) = [e for e in at.expander if e.label == "How these figures were obtained"]
     assert "Interior Ministry tally of 7 Jan 2022" in displayed(" ".join(m.value for m in how.markdown))
