@@ -11,7 +11,7 @@ dates never become counts, and a gathered crowd is never an arrest.
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 
 import numpy
@@ -30,6 +30,8 @@ LOOKAHEAD = 4
 LOOKBACK = 5
 MIN_BARE_CROWD = 50
 """A crowd noun with no gathering word counts as a crowd only from this size on."""
+MIN_CROWD = 2
+"""One person ("nach Angaben eines Aktivisten") is a source, never a crowd."""
 
 if not Span.has_extension("count"):
     Span.set_extension("count", default=None)
@@ -247,9 +249,13 @@ class CountTagger:
         spans: list[Span] = []
         blockers = {e for _, _, e in cues(doc, "notcount")}
         starts = sentence_starts(doc)
-        for k, num in enumerate(numbers):
-            lo = numbers[k - 1].end if k else 0
-            hi = numbers[k + 1].start if k + 1 < len(numbers) else len(doc)
+        fences = [n for n in numbers if not _is_article(doc, n)]
+        fence_starts = [n.start for n in fences]
+        for num in numbers:
+            k_fence = bisect_left(fence_starts, num.start)
+            lo = fences[k_fence - 1].end if k_fence else 0
+            k_next = bisect_right(fence_starts, num.start)
+            hi = fences[k_next].start if k_next < len(fences) else len(doc)
             k_sent = bisect_right(starts, num.start) - 1
             sent_start = starts[k_sent]
             sent_end = starts[k_sent + 1] if k_sent + 1 < len(starts) else len(doc)
@@ -277,6 +283,8 @@ class CountTagger:
                     _cue_after(doc, window, measure_cues) if attached else None)
             if measure is None or (self._is_year(doc, num) and noun is None):
                 continue
+            if measure == "crowd_size" and num.value < MIN_CROWD:
+                continue
             if num.vague and not (qualifier != "exact" and self._scale_word(doc, num)):
                 qualifier = "vague"
             span = Span(doc, qstart, (noun or person or (None, 0, num.end))[2], label=measure)
@@ -296,6 +304,12 @@ class CountTagger:
     @staticmethod
     def _is_year(doc: Doc, num: NumberSpan) -> bool:
         return num.end - num.start == 1 and bool(re.match(r"^(?:1[89]|20)\d\d$", doc[num.start].text))
+
+
+def _is_article(doc: Doc, num: NumberSpan) -> bool:
+    """A lone "one" spelled as a word ("eines Aktivisten", "a witness") may be an
+    indefinite article: it is still read as 1, but never cuts off the numbers around it."""
+    return num.value == 1 and num.end - num.start == 1 and not doc[num.start].text.isdigit()
 
 
 def _as_qualifier(label: str) -> Qualifier:
