@@ -2,12 +2,13 @@
 
 Builds a corpus from the project's own sample articles (``seeds/``), lightly varied
 so that every article gets its own id (paragraphs after the lead shuffled, figures
-of two digits or more scaled by up to ±20 %, a numbered line appended), then
+of two digits or more scaled by up to ±20 %, the publication date moved by up to
+two days, a numbered line appended), then
 
 * runs ``protestmap ingest CORPUS --db FRESH.duckdb`` as a user would (a subprocess,
   timed from start to exit), sampling the CPU time of its whole process tree
-  (ingest, pool server, workers) every 20 ms, then once more for its peak
-  proportional set size (PSS);
+  (ingest, pool server, workers) every 20 ms and its proportional set size (PSS)
+  every 0.5 s;
 * runs ``dashboard.runner.ingest`` from a fresh interpreter (no command-line start-up)
   for each ``--workers`` value, timing the first extracted batch as well;
 * times spaCy's bare tokenizer (``spacy.blank(lang).make_doc``) on the same texts.
@@ -36,6 +37,7 @@ import time
 from collections import Counter
 from contextlib import suppress
 from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -55,14 +57,19 @@ started = time.perf_counter()
 from pathlib import Path
 from dashboard.runner import ingest
 from dashboard.store import Store
-first = []
+first, recluster = [], []
 def update(summary):
     if not first and summary.added + summary.known:
         first.append(time.perf_counter() - started)
 with Store(Path(sys.argv[2])) as store:
+    def timed_recluster(reclustered=store.recluster):
+        begun = time.perf_counter()
+        reclustered()
+        recluster.append(time.perf_counter() - begun)
+    store.recluster = timed_recluster
     s = ingest([Path(sys.argv[1])], store, workers=int(sys.argv[3]), on_update=update)
 print(json.dumps({"seconds": time.perf_counter() - started, "first_batch": first[0],
-                  "parent_cpu": time.process_time(), "added": s.added, "events": s.events}))
+                  "recluster": sum(recluster), "parent_cpu": time.process_time()}))
 """
 
 
@@ -75,6 +82,8 @@ class Run:
     peak_kb: int
     load: float
     first_batch: float = 0.0
+    recluster: float = 0.0
+    parent_peak_kb: int = 0
     output: str = ""
 
 
@@ -113,6 +122,9 @@ def write_corpus(folder: Path, n_articles: int) -> list[tuple[str, str]]:
     for n in range(n_articles):
         fields, body, language = samples[n % len(samples)]
         text = vary(body, n)
+        if fields.get("published"):
+            day = date.fromisoformat(str(fields["published"])[:10]) + timedelta(days=n % 3)
+            fields = {**fields, "published": day.isoformat()}
         head = "".join(f"{k}: {json.dumps(v, ensure_ascii=False, default=str)}\n"
                        for k, v in fields.items())
         sub = folder / f"{n // 1000:03d}"
@@ -162,37 +174,38 @@ def pss_kb(pid: int) -> int:
     return 0
 
 
-def timed(command: list[str], *, memory: bool = False) -> Run:
-    """Run ``command``: wall seconds, CPU seconds (sampled every 20 ms) and, with ``memory``,
-    the peak PSS of its process tree (sampled every 100 ms; reading PSS costs the
-    sampler several ms a time, so it is left out of the timed runs)."""
+def timed(command: list[str]) -> Run:
+    """Run ``command``: wall seconds, CPU seconds (sampled every 20 ms) and peak PSS of its
+    process tree (sampled every 0.5 s: reading PSS costs the sampler several ms a time)."""
     started = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                text=True, cwd=ROOT)
-    peak, cpu, ticks = 0, dict[int, float](), 0
+    peak, parent_peak, cpu, ticks = 0, 0, dict[int, float](), 0
     while process.poll() is None:
         pids = tree(process.pid)
         for pid in pids:
             cpu[pid] = cpu_seconds(pid) or cpu.get(pid, 0.0)
-        if memory and ticks % 5 == 0:
-            peak = max(peak, sum(map(pss_kb, pids)))
+        if ticks % 25 == 0:
+            sizes = [pss_kb(pid) for pid in pids]
+            peak, parent_peak = max(peak, sum(sizes)), max(parent_peak, sizes[0])
         ticks += 1
         time.sleep(0.02)
     seconds = time.perf_counter() - started
     out, err = process.communicate()
     if process.returncode != 0:
         sys.exit(f"{' '.join(command)} failed ({process.returncode}):\n{err}")
-    return Run(seconds, sum(cpu.values()), peak, os.getloadavg()[0], output=out.strip())
+    return Run(seconds, sum(cpu.values()), peak, os.getloadavg()[0], output=out.strip(),
+               parent_peak_kb=parent_peak)
 
 
-def cli_run(corpus: Path, db: Path, *, memory: bool = False) -> Run:
-    return timed([PROTESTMAP, "ingest", str(corpus), "--db", str(db)], memory=memory)
+def cli_run(corpus: Path, db: Path) -> Run:
+    return timed([PROTESTMAP, "ingest", str(corpus), "--db", str(db)])
 
 
 def in_process_run(corpus: Path, db: Path, workers: int) -> Run:
     run = timed([sys.executable, "-c", IN_PROCESS, str(corpus), str(db), str(workers)])
     figures = json.loads(run.output)
-    run.first_batch = figures["first_batch"]
+    run.first_batch, run.recluster = figures["first_batch"], figures["recluster"]
     return run
 
 
@@ -218,7 +231,7 @@ def main() -> None:
                         help="runs of each measure; the best is reported (default 3)")
     parser.add_argument("--workers", default="2",
                         help="comma-separated worker counts for the in-process runner "
-                             "(default 2; 0 extracts in the parent)")
+                             "(default 2; 0 extracts in the parent; '' skips it)")
     args = parser.parse_args()
     per_article = sum(len(b.encode()) for _, b, _ in seeds()) / len(seeds())
     n = args.articles or int(args.megabytes * 1e6 / per_article) + 1
@@ -229,10 +242,10 @@ def main() -> None:
         words = sum(len(t.split()) for _, t in texts)
         megabytes = sum(len(t.encode()) for _, t in texts) / 1e6
         cli = [cli_run(corpus, Path(tmp) / f"cli{i}.duckdb") for i in range(args.rounds)]
-        peak_kb = cli_run(corpus, Path(tmp) / "memory.duckdb", memory=True).peak_kb
+        memory = max(cli, key=lambda r: r.peak_kb)
         runner = {w: [in_process_run(corpus, Path(tmp) / f"w{w}-{i}.duckdb", w)
                       for i in range(args.rounds)]
-                  for w in map(int, args.workers.split(","))}
+                  for w in map(int, filter(None, args.workers.split(",")))}
         baseline = max(tokenizer_words_per_second(texts) for _ in range(args.rounds))
     cpuinfo = Path("/proc/cpuinfo").read_text().splitlines()
     model = next((ln.split(":", 1)[1].strip() for ln in cpuinfo if ln.startswith("model name")),
@@ -243,10 +256,14 @@ def main() -> None:
     print(f"corpus: {n} articles {langs}, {words:,} words, {megabytes:.2f} MB")
     print(f"protestmap ingest (best of {args.rounds}): {describe(cli, words)}")
     print(f"peak memory of protestmap ingest (PSS of ingest + pool server + workers): "
-          f"{peak_kb / 1024:.0f} MB")
+          f"{memory.peak_kb / 1024:.0f} MB, of the ingest process alone "
+          f"{memory.parent_peak_kb / 1024:.0f} MB")
     for w, runs in runner.items():
+        top = best(runs)
         print(f"runner.ingest, workers={w} (best of {args.rounds}): {describe(runs, words)}; "
-              f"first batch extracted after {best(runs).first_batch:.2f} s")
+              f"first batch extracted after {top.first_batch:.2f} s; of the total, "
+              f"reclustering after the last write {top.recluster:.2f} s, so "
+              f"{words / (top.seconds - top.recluster):,.0f} words/s up to the last write")
     print(f"spaCy bare tokenizer (make_doc), one core: {baseline:,.0f} words/s")
     print(f"ingest summary: {cli[0].output}")
 
