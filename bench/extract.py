@@ -43,8 +43,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from dashboard.frontmatter import split_front_matter  # noqa: E402
-from dashboard.ingest import detect_language  # noqa: E402
+from dashboard.frontmatter import split_front_matter
+from dashboard.ingest import detect_language
 
 PROTESTMAP = str(Path(sys.executable).with_name("protestmap"))
 TICKS = os.sysconf("SC_CLK_TCK")

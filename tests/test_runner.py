@@ -6,6 +6,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -33,7 +34,7 @@ def test_pool_stores_the_events_extraction_in_one_process_stores(
     with Store(tmp_path / "one.duckdb") as store:
         alone = runner.ingest(paths, store, workers=0)
     done = subprocess.run([PROTESTMAP, "ingest", *map(str, paths), "--db", tmp_path / "pool.duckdb",
-                           "--quiet"], capture_output=True, text=True, timeout=600)
+                           "--quiet"], check=False, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr
     assert alone.added == len(SEEDS) > runner.SMALL
     pooled, reference = stored_events(tmp_path / "pool.duckdb"), stored_events(tmp_path / "one.duckdb")
@@ -110,7 +111,7 @@ def test_first_updates_come_before_the_first_write(
     updates: list[tuple[int, int]] = []
     original = Store.add
 
-    def add(self: Store, batch: list[tuple[Article, list[Event]]], **kwargs: object) -> object:
+    def add(self: Store, batch: list[tuple[Article, list[Event]]], **kwargs: Any) -> Any:
         written.append(len(batch))
         return original(self, batch, **kwargs)
 
