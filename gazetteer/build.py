@@ -328,22 +328,8 @@ class Builder:
             return
         for row in read_curated(path):
             city = self.entries[f"gn:{row['city']}"]
-            entry = Entry(
-                f"landmark:{row['key']}",
-                "landmark",
-                country,
-                None,
-                row["name"],
-                city.admin1_code,
-                row.get("admin1") or city.admin1,
-                city.name,
-                float(row["latitude"]),
-                float(row["longitude"]),
-                city.population,
-                "S",
-                row["feature_code"],
-                row["source"],
-            )
+            entry = _landmark_entry(row, city, country, city.admin1_code,
+                                    row.get("admin1") or city.admin1)
             names = [(row["name"], "name")] + [(a, "curated") for a in _split(row["aliases"])]
             generic = [(a, "generic") for a in _split(row.get("generic", ""))]
             generic += [(f, "generic") for a, _ in generic for f in inflect.russian_phrase_cases(a)]
@@ -403,22 +389,7 @@ class Builder:
 
     def _landmarks_row(self, row: dict[str, str]) -> None:
         city = self.entries[f"gn:{row['city']}"]
-        entry = Entry(
-            f"landmark:{row['key']}",
-            "landmark",
-            row["iso"],
-            None,
-            row["name"],
-            "",
-            row["admin1"],
-            city.name,
-            float(row["latitude"]),
-            float(row["longitude"]),
-            city.population,
-            "S",
-            row["feature_code"],
-            row["source"],
-        )
+        entry = _landmark_entry(row, city, row["iso"], "", row["admin1"])
         names = [(row["name"], "name")] + [(a, "curated") for a in _split(row["aliases"])]
         names += [
             (f, "rule")
@@ -541,6 +512,16 @@ def build(country: str = "KZ", out: Path = DATA) -> list[Path]:
     return builder.write(out)
 
 
+def _landmark_entry(row: dict[str, str], city: Entry, country: str, admin1_code: str,
+                    admin1: str) -> Entry:
+    """A curated landmark row as an entry in ``city`` (whose population it ranks by)."""
+    return Entry(
+        f"landmark:{row['key']}", "landmark", country, None, row["name"], admin1_code, admin1,
+        city.name, float(row["latitude"]), float(row["longitude"]), city.population, "S",
+        row["feature_code"], row["source"],
+    )
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--country", default="KZ", help="ISO 3166-1 alpha-2 code (default KZ)")
@@ -554,3 +535,4 @@ def main(argv: list[str] | None = None) -> None:
 
 if __name__ == "__main__":
     main()
+
