@@ -179,30 +179,76 @@ class _Events:
         return out
 
 
+PAIR_CHUNK = 2_000_000
+"""Joined filing pairs compared at a time: bounds memory for dense (day, cell) blocks."""
+
+
+def _block_keys(filed: pd.DataFrame) -> tuple[np.ndarray, int, int]:
+    """One integer per filing for its (day, x, y) block, with room for the ±1 neighbours."""
+    day, x, y = (filed[c].to_numpy(np.int64) for c in ("day", "x", "y"))
+    if not len(day):
+        return np.zeros(0, np.int64), 1, 1
+    width_x, width_y = int(x.max() - x.min()) + 3, int(y.max() - y.min()) + 3
+    keys = ((day - day.min()) * width_x + (x - x.min() + 1)) * width_y + (y - y.min() + 1)
+    return keys, width_y, 1
+
+
 def _candidate_pairs(events: _Events) -> pd.DataFrame:
     """Pairs (i < j) of matching events with their rank, distance and day gap.
 
     Two events are compared when they are filed on a common day under the same
-    area or under neighbouring grid cells.
+    area or under neighbouring grid cells. The joined filings are expanded and
+    compared a chunk of left-hand events at a time (about ``PAIR_CHUNK`` joined
+    rows), keeping only the matching pairs, so a dense block does not hold all
+    its n² joined rows at once; every pair (i, j) comes from the chunk holding i.
     """
     filed = events.filings()
-    points, areas = filed[filed["point"]], filed[~filed["point"]]
-    on = ["day", "x", "y"]
-    joined = [areas.merge(areas, on=on)[["row_x", "row_y"]]]
-    for dx in (-1, 0, 1):
-        for dy in (-1, 0, 1):
-            moved = points.assign(x=points["x"] + dx, y=points["y"] + dy)
-            joined.append(points.merge(moved, on=on)[["row_x", "row_y"]])
     size = max(len(events.event_id), 1)
-    keys = np.sort(np.concatenate([
-        (left * size + right)[left < right] for left, right in (
-            (p["row_x"].to_numpy(np.int64), p["row_y"].to_numpy(np.int64)) for p in joined)]))
-    keys = keys[np.diff(keys, prepend=-1) != 0]
-    i, j = keys // size, keys % size
-    found = events.compare(i, j)
-    keep = found["same"]
-    return pd.DataFrame({"i": i[keep], "j": j[keep], "rank": found["rank"][keep],
-                         "km": found["km"][keep], "gap": found["gap"][keep]})
+    # (left filing row, block key, right rows sorted by key, neighbour key steps)
+    sides = []
+    for point, steps in ((False, (0,)), (True, None)):
+        part = filed[filed["point"] == point]
+        keys, step_x, step_y = _block_keys(part)
+        if steps is None:
+            steps = tuple(dx * step_x + dy * step_y for dx in (-1, 0, 1) for dy in (-1, 0, 1))
+        rows = part["row"].to_numpy(np.int64)
+        order = np.argsort(keys, kind="stable")
+        sides.append((rows, keys, keys[order], rows[order], steps))
+    # joined rows per filing, per step
+    spans = []
+    cost = np.zeros(size, np.int64)
+    for rows, keys, sorted_keys, _, steps in sides:
+        lows, highs = [], []
+        for step in steps:
+            lows.append(np.searchsorted(sorted_keys, keys + step, "left"))
+            highs.append(np.searchsorted(sorted_keys, keys + step, "right"))
+            cost += np.bincount(rows, highs[-1] - lows[-1], minlength=size).astype(np.int64)
+        spans.append((lows, highs))
+    total = np.cumsum(cost)
+    bounds = np.unique(np.searchsorted(
+        total, np.arange(PAIR_CHUNK, int(total[-1]) + PAIR_CHUNK, PAIR_CHUNK), "left") + 1)
+    bounds = np.concatenate([[0], np.minimum(bounds, size)])
+    bounds = np.unique(np.append(bounds, size))
+    found_parts: list[dict[str, np.ndarray]] = []
+    for first, last in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
+        chunk = []
+        for (rows, _, _, sorted_rows, _), (lows, highs) in zip(sides, spans, strict=True):
+            pick = slice(*np.searchsorted(rows, [first, last]).tolist())  # rows ascend
+            for low, high in zip(lows, highs, strict=True):
+                count = (high - low)[pick]
+                left = np.repeat(rows[pick], count)
+                at = np.repeat(low[pick] - np.cumsum(count) + count, count) + np.arange(len(left))
+                right = sorted_rows[at]
+                chunk.append((left * size + right)[left < right])
+        keys = np.sort(np.concatenate(chunk)) if chunk else np.zeros(0, np.int64)
+        keys = keys[np.diff(keys, prepend=-1) != 0]
+        i, j = keys // size, keys % size
+        found = events.compare(i, j)
+        keep = found["same"]
+        found_parts.append({"i": i[keep], "j": j[keep], "rank": found["rank"][keep],
+                            "km": found["km"][keep], "gap": found["gap"][keep]})
+    return pd.DataFrame({c: np.concatenate([p[c] for p in found_parts])
+                         for c in ("i", "j", "rank", "km", "gap")})
 
 
 def _neighbours(i: np.ndarray, j: np.ndarray) -> dict[int, set[int]]:
@@ -217,7 +263,8 @@ def _neighbours(i: np.ndarray, j: np.ndarray) -> dict[int, set[int]]:
     order = np.argsort(ends, kind="stable")
     ends, others = ends[order], others[order]
     starts = np.flatnonzero(np.diff(ends, prepend=-1))
-    return {int(row): set(group.tolist()) for row, group in zip(
+    shared = list(range(int(others.max()) + 1))  # one int object per row, not per set entry
+    return {int(row): set(map(shared.__getitem__, group.tolist())) for row, group in zip(
         ends[starts].tolist(), np.split(others, starts[1:]), strict=True)}
 
 
@@ -246,7 +293,9 @@ def merge_events(df: pd.DataFrame) -> pd.DataFrame:
     members: dict[int, list[int]] = {}
     common: dict[int, set[int]] = {}
     root = list(range(len(df)))
-    for x, y in zip(i[order].tolist(), j[order].tolist(), strict=True):
+    step = max(PAIR_CHUNK // 20, 1)  # pairs turned into Python ints at a time
+    for x, y in ((x, y) for at in range(0, len(order), step) for x, y in zip(
+            i[order[at:at + step]].tolist(), j[order[at:at + step]].tolist(), strict=True)):
         a, b = root[x], root[y]
         if a == b:
             continue

@@ -133,6 +133,17 @@ def test_many_dense_reports_make_clusters_of_one_place_and_day():
     assert len(keys) < 3_000 / 10
 
 
+def test_pairs_compared_in_small_chunks_give_the_same_clusters(monkeypatch):
+    places = (ALMATY, AKIMAT, MIR, SQUARE, EDGE_CITY, EDGE_SPOT, AKTAU, KZ)
+    events = [row(f"e{n:03d}", f"a{n // 2}", places[n % len(places)], f"2022-01-0{5 + n % 2}",
+                  event_type=("Riots", "Protests")[n % 3 == 0]) for n in range(240)]
+    whole = merge_events(pd.DataFrame(events))
+    monkeypatch.setattr("dashboard.merge.PAIR_CHUNK", 7)
+    chunked = merge_events(pd.DataFrame(events))
+    assert whole["cluster_id"].nunique() < len(events) / 2
+    pd.testing.assert_frame_equal(chunked, whole)
+
+
 def test_each_merge_says_why():
     df = pd.DataFrame([row("a", "1", ALMATY), row("b", "2", ALMATY), row("c", "3", AKIMAT)])
     merged = merge_events(df).set_index("event_id")
