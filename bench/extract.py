@@ -17,8 +17,13 @@ Words are whitespace-separated words of the article bodies. Each measure is the
 best of ``--rounds``; all runs and the load average are printed, because the
 machine may be shared.
 
+With several sizes (``--megabytes 1,5,20``) it also prints the marginal throughput
+between the two largest: extra words over extra seconds, the rate once start-up and
+other fixed costs are paid.
+
     python bench/extract.py                               # 5 MB corpus, best of 3
     python bench/extract.py --megabytes 1                 # 1 MB corpus
+    python bench/extract.py --megabytes 1,5,20 --workers ''  # size sweep, CLI only
     python bench/extract.py --articles 10000 --rounds 1   # memory for 10,000 articles
 """
 
@@ -221,10 +226,55 @@ def describe(runs: list[Run], words: int) -> str:
             f"{', '.join(f'{r.load:.1f}' for r in runs)}")
 
 
+@dataclass
+class Size:
+    """The measures of one corpus size."""
+
+    articles: int
+    words: int
+    megabytes: float
+    languages: dict[str, int]
+    cli: list[Run]
+    runner: dict[int, list[Run]]
+    tokenizer: float
+
+
+def measure(n: int, rounds: int, workers: list[int]) -> Size:
+    """Every measure on a fresh corpus of ``n`` articles."""
+    with tempfile.TemporaryDirectory() as tmp:
+        corpus = Path(tmp) / "corpus"
+        texts = write_corpus(corpus, n)
+        cli = [cli_run(corpus, Path(tmp) / f"cli{i}.duckdb") for i in range(rounds)]
+        runner = {w: [in_process_run(corpus, Path(tmp) / f"w{w}-{i}.duckdb", w)
+                      for i in range(rounds)] for w in workers}
+        baseline = max(tokenizer_words_per_second(texts) for _ in range(rounds))
+    return Size(n, sum(len(t.split()) for _, t in texts),
+                sum(len(t.encode()) for _, t in texts) / 1e6,
+                dict(sorted(Counter(lang for lang, _ in texts).items())), cli, runner, baseline)
+
+
+def report(size: Size, rounds: int) -> None:
+    print(f"corpus: {size.articles} articles {size.languages}, {size.words:,} words, "
+          f"{size.megabytes:.2f} MB")
+    memory = max(size.cli, key=lambda r: r.peak_kb)
+    print(f"  protestmap ingest (best of {rounds}): {describe(size.cli, size.words)}")
+    print(f"  peak memory of protestmap ingest (PSS of ingest + pool server + workers): "
+          f"{memory.peak_kb / 1024:.0f} MB, of the ingest process alone "
+          f"{memory.parent_peak_kb / 1024:.0f} MB")
+    for w, runs in size.runner.items():
+        top = best(runs)
+        print(f"  runner.ingest, workers={w} (best of {rounds}): {describe(runs, size.words)}; "
+              f"first batch extracted after {top.first_batch:.2f} s; of the total, "
+              f"reclustering after the last write {top.recluster:.2f} s, so "
+              f"{size.words / (top.seconds - top.recluster):,.0f} words/s up to the last write")
+    print(f"  spaCy bare tokenizer (make_doc), one core: {size.tokenizer:,.0f} words/s")
+    print(f"  ingest summary: {size.cli[0].output}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--megabytes", type=float, default=5.0,
-                        help="corpus size in MB of article text (default 5)")
+    parser.add_argument("--megabytes", default="5",
+                        help="comma-separated corpus sizes in MB of article text (default 5)")
     parser.add_argument("--articles", type=int, default=0,
                         help="number of articles instead of --megabytes")
     parser.add_argument("--rounds", type=int, default=3,
@@ -234,38 +284,24 @@ def main() -> None:
                              "(default 2; 0 extracts in the parent; '' skips it)")
     args = parser.parse_args()
     per_article = sum(len(b.encode()) for _, b, _ in seeds()) / len(seeds())
-    n = args.articles or int(args.megabytes * 1e6 / per_article) + 1
+    counts = [args.articles] if args.articles else [
+        int(float(mb) * 1e6 / per_article) + 1 for mb in args.megabytes.split(",")]
+    workers = [int(w) for w in args.workers.split(",") if w]
     load_before = os.getloadavg()
-    with tempfile.TemporaryDirectory() as tmp:
-        corpus = Path(tmp) / "corpus"
-        texts = write_corpus(corpus, n)
-        words = sum(len(t.split()) for _, t in texts)
-        megabytes = sum(len(t.encode()) for _, t in texts) / 1e6
-        cli = [cli_run(corpus, Path(tmp) / f"cli{i}.duckdb") for i in range(args.rounds)]
-        memory = max(cli, key=lambda r: r.peak_kb)
-        runner = {w: [in_process_run(corpus, Path(tmp) / f"w{w}-{i}.duckdb", w)
-                      for i in range(args.rounds)]
-                  for w in map(int, filter(None, args.workers.split(",")))}
-        baseline = max(tokenizer_words_per_second(texts) for _ in range(args.rounds))
+    sizes = [measure(n, args.rounds, workers) for n in counts]
     cpuinfo = Path("/proc/cpuinfo").read_text().splitlines()
     model = next((ln.split(":", 1)[1].strip() for ln in cpuinfo if ln.startswith("model name")),
                  "?")
-    langs = dict(sorted(Counter(lang for lang, _ in texts).items()))
     print(f"machine: {os.cpu_count()} cores, {model}, Python {platform.python_version()}; "
           f"load average before {load_before[0]:.1f}, after {os.getloadavg()[0]:.1f}")
-    print(f"corpus: {n} articles {langs}, {words:,} words, {megabytes:.2f} MB")
-    print(f"protestmap ingest (best of {args.rounds}): {describe(cli, words)}")
-    print(f"peak memory of protestmap ingest (PSS of ingest + pool server + workers): "
-          f"{memory.peak_kb / 1024:.0f} MB, of the ingest process alone "
-          f"{memory.parent_peak_kb / 1024:.0f} MB")
-    for w, runs in runner.items():
-        top = best(runs)
-        print(f"runner.ingest, workers={w} (best of {args.rounds}): {describe(runs, words)}; "
-              f"first batch extracted after {top.first_batch:.2f} s; of the total, "
-              f"reclustering after the last write {top.recluster:.2f} s, so "
-              f"{words / (top.seconds - top.recluster):,.0f} words/s up to the last write")
-    print(f"spaCy bare tokenizer (make_doc), one core: {baseline:,.0f} words/s")
-    print(f"ingest summary: {cli[0].output}")
+    for size in sizes:
+        report(size, args.rounds)
+    if len(sizes) > 1:
+        small, large = sorted(sizes, key=lambda s: s.words)[-2:]
+        extra = best(large.cli).seconds - best(small.cli).seconds
+        print(f"marginal throughput of protestmap ingest from {small.megabytes:.1f} to "
+              f"{large.megabytes:.1f} MB: {large.words - small.words:,} more words in "
+              f"{extra:.2f} more seconds = {(large.words - small.words) / extra:,.0f} words/s")
 
 
 if __name__ == "__main__":
