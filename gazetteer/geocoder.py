@@ -8,6 +8,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from geopy.adapters import BaseSyncAdapter
 from geopy.geocoders.base import DEFAULT_SENTINEL, Geocoder
 from geopy.location import Location
 from geopy.point import Point
@@ -18,6 +19,17 @@ from gazetteer.resolve import Candidate, choose, distance_km, rank
 
 DATA = Path(__file__).parent / "data"
 REVERSE_MAX_KM = 100.0
+
+
+class OfflineAdapter(BaseSyncAdapter):
+    """A geopy adapter that never goes online (the gazetteer answers from its files),
+    so building one opens no HTTP session and no SSL context."""
+
+    def get_json(self, url: str, *, timeout: float, headers: dict[str, str]) -> Any:
+        raise ConnectionError(f"{url}: the offline gazetteer makes no requests")
+
+    def get_text(self, url: str, *, timeout: float, headers: dict[str, str]) -> str:
+        raise ConnectionError(f"{url}: the offline gazetteer makes no requests")
 
 
 class KazakhstanGazetteer(Geocoder):
@@ -33,7 +45,7 @@ class KazakhstanGazetteer(Geocoder):
     def __init__(
         self, country: str = "KZ", data_dir: Path | None = None, **geocoder_options: Any
     ) -> None:
-        super().__init__(**geocoder_options)
+        super().__init__(**{"adapter_factory": OfflineAdapter, **geocoder_options})
         folder = Path(data_dir) if data_dir else DATA
         prefix = country.lower()
         entries_path, aliases_path = (
@@ -53,16 +65,19 @@ class KazakhstanGazetteer(Geocoder):
         for alias in self._aliases:
             grouped[normalise(alias.alias)].append(Candidate(entries[alias.id], alias))
         self._candidates = {key: rank(cands) for key, cands in grouped.items()}
-        self._locations = {
-            key: [self._location(c) for c in cands] for key, cands in self._candidates.items()
-        }
-        self._best = {key: self._first(choose(c)) for key, c in self._candidates.items()}
-        self._best_lower = {
-            key: self._first(choose(c, capitalised=False)) for key, c in self._candidates.items()
-        }
+        self._best: dict[tuple[str, bool], Location | None] = {}
         self._home = [
             e for e in entries.values() if e.kind == "city" and e.country_code == self.country
         ]
+
+    def _best_of(self, key: str, capitalised: bool = True) -> Location | None:
+        """The context-free answer for a normalised key, worked out on first use and kept."""
+        memo = (key, capitalised)
+        if memo not in self._best:
+            candidates = self._candidates.get(key)
+            self._best[memo] = self._first(choose(candidates, capitalised=capitalised)) \
+                if candidates else None
+        return self._best[memo]
 
     def _first(self, chosen: list[Candidate]) -> Location | None:
         return self._location(chosen[0]) if chosen else None
@@ -108,7 +123,7 @@ class KazakhstanGazetteer(Geocoder):
         >>> [loc.raw["admin1"] for loc in load_gazetteer().lookup("Aktau")][:2]
         ['Mangystau Region', 'Karaganda Region']
         """
-        return list(self._locations.get(normalise(surface), ()))
+        return [self._location(c) for c in self._candidates.get(normalise(surface), ())]
 
     def resolve(self, surface: str, context: Sequence[str] = ()) -> Location | None:
         """The best candidate for a surface form, or None when nothing is good enough.
@@ -119,11 +134,11 @@ class KazakhstanGazetteer(Geocoder):
         key = normalise(surface)
         capitalised = surface.strip()[:1].isupper()
         if not context:
-            return (self._best if capitalised else self._best_lower).get(key)
+            return self._best_of(key, capitalised)
         return self._first(self._choose(key, context, capitalised))
 
     def _choose(self, key: str, context: Sequence[str], capitalised: bool) -> list[Candidate]:
-        found = (self._best.get(normalise(name)) for name in context)
+        found = (self._best_of(normalise(name)) for name in context)
         places = [self._entry_of(loc) for loc in found if loc is not None]
         return choose(self._candidates.get(key, []), places, capitalised)
 

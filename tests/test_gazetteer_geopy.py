@@ -65,3 +65,17 @@ def test_lookup_lists_every_candidate_without_context() -> None:
 def test_missing_country_is_one_clear_error(tmp_path) -> None:
     with pytest.raises(FileNotFoundError, match="xx_entries.tsv"):
         KazakhstanGazetteer(country="XX", data_dir=tmp_path)
+
+
+def test_never_goes_online_unless_given_an_adapter() -> None:
+    gaz = KazakhstanGazetteer()
+    with pytest.raises(ConnectionError):
+        gaz.adapter.get_json("https://example.org", timeout=1, headers={})
+
+
+def test_context_free_answers_are_kept_and_match_the_ranked_candidates() -> None:
+    gaz = KazakhstanGazetteer()
+    first = gaz.resolve("Aktau")
+    assert first is gaz.resolve("Aktau")
+    assert first.raw["id"] == gaz.lookup("Aktau")[0].raw["id"]
+    assert gaz.resolve("семей") is None and gaz.resolve("Семей") is not None
