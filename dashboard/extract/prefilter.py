@@ -3,7 +3,9 @@ only the sentences that hold a trigger, a count word or an authority.
 
 One Aho-Corasick automaton per language (every inflected form of every
 lexicon word, from the lemmatizer's lookup table inverted) scans the
-lowercased article once; only the sentences it hits go through spaCy.
+lowercased article once; only the sentences it hits go through spaCy. The
+automaton is kept in the disk cache (``diskcache``), keyed by everything it is
+built from.
 """
 
 from __future__ import annotations
@@ -12,9 +14,12 @@ import re
 from bisect import bisect_right
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from importlib.metadata import version
+from pathlib import Path
 
 import ahocorasick
 
+from dashboard.extract.diskcache import cached, fingerprint
 from dashboard.extract.lexicon import Lexicon
 
 PARAGRAPH = re.compile(r"\n[ \t]*\n+")
@@ -129,25 +134,51 @@ def inflected_forms(words: Iterable[str], lemmas: Mapping[str, str]) -> set[str]
     return out
 
 
+def build_automaton(forms: Iterable[str], names: Iterable[tuple[str, int]],
+                    heads: Iterable[str]) -> ahocorasick.Automaton:
+    """Aho-Corasick over word forms of 4+ letters, (lowercased place name, length of the
+    name) pairs and compound heads; each key's value is the length of its match.
+
+    >>> [hit for hit in build_automaton(["brand"], [("almaty", 6)], ["demo"]).iter("almaty brand")]
+    [(5, 6), (11, 5)]
+    """
+    automaton = ahocorasick.Automaton()
+    for form in forms:
+        if len(form) >= 4:
+            automaton.add_word(form, len(form))
+    for name, length in names:
+        automaton.add_word(name, length)
+    for head in heads:
+        automaton.add_word(head, len(head))
+    automaton.make_automaton()
+    return automaton
+
+
 class Prefilter:
     """Aho-Corasick over lexicon word forms and place names; ``select`` keeps
-    sentences worth parsing (place names too, since later sentences inherit them)."""
+    sentences worth parsing (place names too, since later sentences inherit them).
+
+    The automaton comes from the disk cache when the lemma table has a ``digest``
+    (what its forms depend on) and a build from the same inputs is stored.
+    """
 
     def __init__(self, lexicon: Lexicon, lemmas: Mapping[str, str],
                  place_names: Iterable[str] = ()) -> None:
         groups = lexicon.phrase_groups()
-        words = {key_word(p) for g in GROUPS for phrases in groups[g].values() for p in phrases}
-        self.automaton = ahocorasick.Automaton()
-        for form in inflected_forms(words, lemmas):
-            if len(form) >= 4:
-                self.automaton.add_word(form, len(form))
-        for name in place_names:
-            if len(name) >= 4:
-                self.automaton.add_word(name.lower(), len(name))
-        for heads in lexicon.compound_heads.values():
-            for head in heads:
-                self.automaton.add_word(head, len(head))
-        self.automaton.make_automaton()
+        words = sorted({key_word(p) for g in GROUPS for phrases in groups[g].values() for p in phrases})
+        names = [(name.lower(), len(name)) for name in place_names if len(name) >= 4]
+        heads = sorted({head for heads in lexicon.compound_heads.values() for head in heads})
+        digest = getattr(lemmas, "digest", None)
+
+        def build() -> ahocorasick.Automaton:
+            return build_automaton(inflected_forms(words, lemmas), names, heads)
+
+        if digest is None:
+            self.automaton = build()
+        else:
+            key = fingerprint(repr((words, names, heads)), digest, version("pyahocorasick"),
+                              Path(__file__).read_bytes())
+            self.automaton = cached(f"prefilter-{lexicon.language}", key, build)
 
     def hits(self, text: str) -> list[int]:
         """Start offsets of word hits (short forms must stand as whole words)."""

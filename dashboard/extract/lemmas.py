@@ -1,0 +1,113 @@
+"""spaCy's lookup lemma tables held as a few arrays, cached on disk.
+
+spacy-lookups-data ships each table as gzipped JSON (355,000 German forms):
+reading it into a dict costs a third of a second in every process that starts
+extraction. A ``LemmaTable`` keeps the forms' spaCy hashes sorted in one array,
+each form's lemma number in another and the lemmas in one string, so loading
+it from the cache (``diskcache``) takes milliseconds; a lookup is a binary
+search, done for a whole doc's new words at once by the lemmatizer.
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections.abc import ItemsView, Iterator, Mapping, Sequence
+from itertools import accumulate
+from operator import itemgetter
+from pathlib import Path
+
+import numpy
+import spacy
+import srsly
+from spacy.strings import get_string_id
+
+from dashboard.extract.diskcache import cached, fingerprint
+
+SEPARATOR = "\0"
+
+
+class LemmaTable(Mapping[str, str]):
+    """A read-only form -> lemma mapping over sorted hash arrays.
+
+    >>> table = LemmaTable({"getötet": "töten", "Häuser": "Haus"})
+    >>> table["getötet"], "töten" in table, len(table), sorted(table)
+    ('töten', False, 2, ['Häuser', 'getötet'])
+    >>> table.lemmas_of(["häuser", "Häuser", "Brand"])
+    ['häuser', 'Haus', 'Brand']
+    """
+
+    def __init__(self, table: Mapping[str, str]) -> None:
+        unsorted = list(table)
+        hashes = numpy.fromiter(map(get_string_id, unsorted), numpy.uint64, len(unsorted))
+        order = numpy.argsort(hashes, kind="stable")
+        forms = itemgetter(*order.tolist())(unsorted) if len(unsorted) > 1 else unsorted
+        names = sorted(set(table.values()))
+        number = {name: i for i, name in enumerate(names)}
+        numbers = numpy.array([number[table[f]] for f in unsorted], dtype=numpy.int32)
+        self.hashes = hashes[order]
+        self.form_text = SEPARATOR.join(forms)
+        if (self.hashes[1:] == self.hashes[:-1]).any() or self.form_text.count(SEPARATOR) > max(len(forms) - 1, 0):
+            raise ValueError("forms must have distinct hashes and no NUL character")
+        self.lemma_number = array("i", numbers[order].tobytes())
+        self.names = SEPARATOR.join(names)
+        self.starts = array("q", accumulate((len(n) + 1 for n in names), initial=0))
+        self.digest = fingerprint(self.hashes.tobytes(), self.lemma_number.tobytes(), self.names)
+        """A hash of the table's content (a key for what is built from it)."""
+
+    def _positions(self, hashes: numpy.ndarray) -> list[int]:
+        """Index of each hash among the keys, -1 where it is absent."""
+        if not len(self.hashes):
+            return [-1] * len(hashes)
+        at = numpy.minimum(self.hashes.searchsorted(hashes), len(self.hashes) - 1)
+        return numpy.where(self.hashes[at] == hashes, at, -1).tolist()  # type: ignore[no-any-return]
+
+    def _lemma(self, position: int) -> str:
+        n = self.lemma_number[position]
+        return self.names[self.starts[n]:self.starts[n + 1] - 1]
+
+    def __getitem__(self, form: str) -> str:
+        position = self._positions(numpy.array([get_string_id(form)], dtype=numpy.uint64))[0]
+        if position < 0:
+            raise KeyError(form)
+        return self._lemma(position)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.form_text.split(SEPARATOR) if self.form_text else ())
+
+    def __len__(self) -> int:
+        return len(self.hashes)
+
+    def items(self) -> ItemsView[str, str]:
+        """(form, lemma) pairs, read in one pass over the arrays."""
+        return _Items(self)
+
+    def lemmas_of(self, words: Sequence[str]) -> list[str]:
+        """Each word's lemma as spaCy's lookup lemmatizer gives it: the table's entry for
+        the word, else for the word lowercased, else the word itself."""
+        def hashes(texts: Iterator[str]) -> numpy.ndarray:
+            return numpy.fromiter((get_string_id(t) for t in texts), numpy.uint64, len(words))
+
+        exact = self._positions(hashes(iter(words)))
+        lower = self._positions(hashes(w.lower() for w in words))
+        return [self._lemma(e if e >= 0 else low) if e >= 0 or low >= 0 else w
+                for w, e, low in zip(words, exact, lower)]
+
+
+class _Items(ItemsView[str, str]):
+    _mapping: LemmaTable
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        table = self._mapping
+        names = table.names.split(SEPARATOR)
+        return zip(iter(table), (names[n] for n in table.lemma_number))
+
+
+def lookup_table(path: Path) -> LemmaTable:
+    """The table of a spacy-lookups-data JSON file (empty if there is none), from the
+    disk cache when a build of the same file, spaCy and this module is there."""
+    if not path.exists():
+        return LemmaTable({})
+    key = fingerprint(path.read_bytes(), spacy.about.__version__, numpy.__version__,
+                      Path(__file__).read_bytes())
+    return cached(f"lemmas-{path.name.split('.')[0]}", key,
+                  lambda: LemmaTable(dict(srsly.read_gzip_json(path))))
