@@ -21,11 +21,16 @@ closest in time) in an order fixed by the events' ids, so the result does not
 depend on row order. A cluster's id is its smallest ``event_id``; each member's
 ``merge_reason`` says why it matches that one.
 
-Candidate pairs come from blocking: each event is filed under every day of its
-window and under its grid cell (points) or its place name (areas); only events
-filed on a common day in the same or a neighbouring cell are compared. 20,000
-events of six cities in one month (the dense case of ``bench/query.py``) merge in
-about 1.1 s.
+Reports that merging cannot tell apart but by their article (same place,
+coordinates, dates and type as compared) form one *class*; pairs are looked for
+between classes, not reports, so hundreds of reports of "Almaty, 5 January,
+Riots" cost one class. Candidate class pairs come from blocking: each class is
+filed under every day of its window and under its grid cell (points) or its place
+name (areas); only classes filed on a common day in the same or a neighbouring cell
+are compared. The clusters are then grown from the smallest report of each class
+in a cluster (:class:`_Linkage`), which gives the clusters of trying every matching
+pair of reports. 20,000 events of six cities in one month (the dense case of
+``bench/query.py``) merge in about 0.3 s; ``bench/merge.py`` has larger cases.
 
 Analyst overrides come from the ``review`` table as (event_id, field ``cluster``,
 value ``split``) rows; :func:`with_cluster_reviews` turns them into a
@@ -34,6 +39,9 @@ Tallies are never merged (the counting rule handles their series).
 """
 
 from __future__ import annotations
+
+from bisect import bisect_right
+from itertools import chain, pairwise
 
 import numpy as np
 import pandas as pd
@@ -109,12 +117,30 @@ class _Events:
         self.split = flags("cluster_review", SPLIT, False)
         self.mergeable = flags("kind", "incident", True) & (start != NO_DAY) & ~self.split
 
-    def filings(self) -> pd.DataFrame:
-        """Each mergeable event under each day of its window (the first ``MAX_DAYS``).
+    def classes(self) -> np.ndarray:
+        """A class number per event, -1 if it never merges; two events of one class are
+        told apart by :meth:`compare` only by their article.
+
+        The class is the place, coordinates, dates and type as merging sees them: at
+        points Protests and Riots are one type and the sub-event type does not count.
+        """
+        rows = np.flatnonzero(self.mergeable)
+        point = self.point[rows]
+        table = np.column_stack([
+            point, self.landmark[rows], self.place_code[rows], self.start[rows], self.end[rows],
+            np.where(point & self.compatible[rows], -1, self.type_code[rows]),
+            np.where(point, -1, self.subtype_code[rows]),
+            *(x[rows].view(np.int64) for x in (self.lat, self.lon, self.geonameid))])
+        out = np.full(len(self.event_id), -1, np.int64)
+        if len(rows):
+            out[rows] = np.unique(table, axis=0, return_inverse=True)[1].reshape(-1)
+        return out
+
+    def filings(self, rows: np.ndarray) -> pd.DataFrame:
+        """Each of ``rows`` under each day of its window (the first ``MAX_DAYS``).
 
         A point is filed under its grid cell (``CELL_DEG``), an area under its place name.
         """
-        rows = np.flatnonzero(self.mergeable)
         days = np.minimum(self.end[rows] - self.start[rows], MAX_DAYS - 1) + 1
         row = np.repeat(rows, days)
         offset = np.arange(len(row)) - np.repeat(np.cumsum(days) - days, days)
@@ -128,7 +154,8 @@ class _Events:
         })
 
     def compare(self, a: np.ndarray, b: np.ndarray) -> dict[str, np.ndarray]:
-        """Pairs ``a`` x ``b`` (broadcast): ``same`` (one incident?), ``rank``, ``km``, ``gap``.
+        """Pairs ``a`` x ``b`` (broadcast): ``same`` (one incident if the articles differ?),
+        ``rank``, ``km``, ``gap``.
 
         Rank 0 is the same landmark, 1 the same city, 2 a landmark in or near
         the reported city, 3 the same region, country or other named area.
@@ -153,9 +180,8 @@ class _Events:
         areas = (~self.point[a] & ~self.point[b] & same_name & single_day
                  & self.area_mergeable[a] & (self.type_code[a] == self.type_code[b])
                  & (self.subtype_code[a] == self.subtype_code[b]))
-        same = (self.mergeable[a] & self.mergeable[b] & (self.article[a] != self.article[b])
-                & types & dates & ((points & (same_landmark | same_city | landmark_in_city))
-                                   | areas))
+        same = (self.mergeable[a] & self.mergeable[b] & types & dates
+                & ((points & (same_landmark | same_city | landmark_in_city)) | areas))
         rank = np.select([points & same_landmark, points & same_city, points], [0, 1, 2], 3)
         return {"same": same, "rank": rank, "km": np.where(rank < 2, 0.0, km),
                 "gap": np.abs(self.start[a] - self.start[b]) + np.abs(self.end[a] - self.end[b])}
@@ -193,8 +219,8 @@ def _block_keys(filed: pd.DataFrame) -> tuple[np.ndarray, int, int]:
     return keys, width_y, 1
 
 
-def _candidate_pairs(events: _Events) -> pd.DataFrame:
-    """Pairs (i < j) of matching events with their rank, distance and day gap.
+def _candidate_pairs(events: _Events, rows: np.ndarray) -> pd.DataFrame:
+    """Pairs (i < j) of matching events among ``rows`` with their rank, distance and day gap.
 
     Two events are compared when they are filed on a common day under the same
     area or under neighbouring grid cells. The joined filings are expanded and
@@ -202,15 +228,15 @@ def _candidate_pairs(events: _Events) -> pd.DataFrame:
     rows), keeping only the matching pairs, so a dense block does not hold all
     its n² joined rows at once; every pair (i, j) comes from the chunk holding i.
     """
-    filed = events.filings()
+    filed = events.filings(rows)
     size = max(len(events.event_id), 1)
     # (left filing row, block key, right rows sorted by key, neighbour key steps)
     sides = []
-    for point, steps in ((False, (0,)), (True, None)):
+    for point in (False, True):
         part = filed[filed["point"] == point]
         keys, step_x, step_y = _block_keys(part)
-        if steps is None:
-            steps = tuple(dx * step_x + dy * step_y for dx in (-1, 0, 1) for dy in (-1, 0, 1))
+        steps = tuple(dx * step_x + dy * step_y for dx in (-1, 0, 1) for dy in (-1, 0, 1)
+                      ) if point else (0,)
         rows = part["row"].to_numpy(np.int64)
         order = np.argsort(keys, kind="stable")
         sides.append((rows, keys, keys[order], rows[order], steps))
@@ -251,21 +277,137 @@ def _candidate_pairs(events: _Events) -> pd.DataFrame:
                          for c in ("i", "j", "rank", "km", "gap")})
 
 
-def _neighbours(i: np.ndarray, j: np.ndarray) -> dict[int, set[int]]:
-    """Each row's matching rows, from the pairs ``(i, j)``.
+def _class_links(events: _Events, classes: np.ndarray) -> pd.DataFrame:
+    """Pairs of classes (``c <= d``) whose events match, best first, with ``rank``, ``km``, ``gap``.
 
-    >>> _neighbours(np.array([0, 0]), np.array([1, 2]))
-    {0: {1, 2}, 1: {0}, 2: {0}}
+    A class is linked to itself when two of its events match (if their articles differ).
+    One event stands for its class: all of them compare alike.
     """
-    if not len(i):
-        return {}
-    ends, others = np.concatenate([i, j]), np.concatenate([j, i])
-    order = np.argsort(ends, kind="stable")
-    ends, others = ends[order], others[order]
-    starts = np.flatnonzero(np.diff(ends, prepend=-1))
-    shared = list(range(int(others.max()) + 1))  # one int object per row, not per set entry
-    return {int(row): set(map(shared.__getitem__, group.tolist())) for row, group in zip(
-        ends[starts].tolist(), np.split(others, starts[1:]), strict=True)}
+    labels, reps = np.unique(classes, return_index=True)
+    reps = reps[labels >= 0]
+    pairs = _candidate_pairs(events, reps)
+    alike = events.compare(reps, reps)
+    own = alike["same"]
+    links = pd.DataFrame({
+        "c": np.concatenate([classes[pairs["i"].to_numpy(np.int64)], classes[reps[own]]]),
+        "d": np.concatenate([classes[pairs["j"].to_numpy(np.int64)], classes[reps[own]]]),
+        **{k: np.concatenate([pairs[k].to_numpy(), alike[k][own]]) for k in ("rank", "km", "gap")},
+    })
+    links["km"] = links["km"].fillna(np.inf)
+    low, high = links[["c", "d"]].min(axis=1), links[["c", "d"]].max(axis=1)
+    links["c"], links["d"] = low, high
+    return links.sort_values(["rank", "km", "gap"], kind="stable", ignore_index=True)
+
+
+def _levels(links: pd.DataFrame) -> list[list[tuple[int, int]]]:
+    """The class pairs of ``links`` (best first) in runs of equal rank, distance and gap.
+
+    >>> _levels(pd.DataFrame({"c": [0, 1, 0], "d": [0, 1, 1], "rank": 1, "km": 0.0,
+    ...                       "gap": [0, 0, 1]}))
+    [[(0, 0), (1, 1)], [(0, 1)]]
+    """
+    keys = links[["rank", "km", "gap"]].to_numpy(float)
+    starts = [0, *(np.flatnonzero((keys[1:] != keys[:-1]).any(axis=1)) + 1).tolist()]
+    pairs = list(zip(links["c"].tolist(), links["d"].tolist(), strict=True))
+    return [pairs[a:b] for a, b in pairwise([*starts, len(pairs)])] if pairs else []
+
+
+class _Linkage:
+    """Complete-linkage clusters grown best first, the same as joining every matching pair
+    of events in the order (rank, km, gap, smaller id, larger id) when all members match.
+
+    Events are named by their rank in ``event_id`` order; a cluster by one of its members.
+    A cluster keeps its articles, the first (smallest) member of each class, and the
+    classes every member matches. Only first members need to be tried: a pair with a
+    later member of a class in its cluster has an earlier twin at the same level, the
+    first member in its place; that twin was tried already and joined the two clusters
+    or failed (or the two share an article), and a failed try never succeeds later, since
+    clusters only grow.
+    """
+
+    def __init__(self, classes: list[int], articles: list[int], near: list[set[int]]) -> None:
+        self.classes, self.articles, self.near = classes, articles, near
+        self.cluster = list(range(len(classes)))
+        self.first = bytearray(b"\x01" * len(classes))
+        self.members: dict[int, list[int]] = {}
+        self.sources: dict[int, set[int]] = {}
+        self.firsts: dict[int, dict[int, int]] = {}
+        self.fits: dict[int, set[int]] = {}
+
+    def groups(self) -> list[list[int]]:
+        """The clusters of more than one event."""
+        return list(self.members.values())
+
+    def _fits(self, a: int) -> set[int]:
+        return self.fits[a] if a in self.fits else self.near[self.classes[a]]
+
+    def join(self, a: int, b: int) -> bool:
+        """Join clusters ``a`` and ``b`` if every member of one matches every member of the other."""
+        firsts_a = self.firsts.get(a) or {self.classes[a]: a}
+        firsts_b = self.firsts.get(b) or {self.classes[b]: b}
+        sources_a = self.sources.get(a) or {self.articles[a]}
+        sources_b = self.sources.get(b) or {self.articles[b]}
+        if not self._fits(a).issuperset(firsts_b) or not sources_a.isdisjoint(sources_b):
+            return False
+        members_a, members_b = self.members.get(a) or [a], self.members.get(b) or [b]
+        if len(members_a) < len(members_b):
+            a, b, firsts_a, firsts_b = b, a, firsts_b, firsts_a
+            sources_a, sources_b, members_a, members_b = sources_b, sources_a, members_b, members_a
+        if not firsts_b.keys() <= firsts_a.keys():
+            self.fits[a] = self._fits(a) & self._fits(b)
+        for c, x in firsts_b.items():
+            kept = firsts_a.get(c)
+            if kept is not None:
+                self.first[max(kept, x)] = False
+            firsts_a[c] = x if kept is None else min(kept, x)
+        for x in members_b:
+            self.cluster[x] = a
+        sources_a |= sources_b
+        members_a += members_b
+        self.firsts[a], self.sources[a], self.members[a] = firsts_a, sources_a, members_a
+        for table in (self.firsts, self.sources, self.members, self.fits):
+            table.pop(b, None)
+        return True
+
+    def link(self, level: list[tuple[int, int]], alive: list[list[int]]) -> None:
+        """Try the pairs of events of the linked classes ``level`` in (smaller, larger) order.
+
+        ``alive[c]`` holds, ascending, the events of class ``c`` that may still be first.
+        """
+        near: dict[int, list[int]] = {}
+        for c, d in level:
+            near.setdefault(c, []).append(d)
+            if d != c:
+                near.setdefault(d, []).append(c)
+        for c in near:
+            alive[c] = [x for x in alive[c] if self.first[x]]
+        for x in sorted(chain.from_iterable(alive[c] for c in near)):
+            if not self.first[x]:
+                continue
+            later = [alive[d][bisect_right(alive[d], x):] for d in near[self.classes[x]]]
+            for y in later[0] if len(later) == 1 else sorted(chain.from_iterable(later)):
+                if (self.first[y] and self.cluster[x] != self.cluster[y]
+                        and self.join(self.cluster[x], self.cluster[y]) and not self.first[x]):
+                    break
+
+
+def _clusters(events: _Events, id_rank: np.ndarray) -> list[list[int]]:
+    """The rows of each cluster of more than one event (see :class:`_Linkage`)."""
+    classes = events.classes()
+    links = _class_links(events, classes)
+    row_of = np.argsort(id_rank)
+    ranked = classes[row_of]
+    near: list[set[int]] = [set() for _ in range(int(classes.max(initial=-1)) + 1)]
+    for c, d in zip(links["c"].tolist(), links["d"].tolist(), strict=True):
+        near[c].add(d)
+        near[d].add(c)
+    order = np.argsort(ranked, kind="stable")
+    bounds = np.searchsorted(ranked[order], np.arange(len(near) + 1))
+    alive = [order[a:b].tolist() for a, b in pairwise(bounds)]
+    linkage = _Linkage(ranked.tolist(), events.article[row_of].tolist(), near)
+    for level in _levels(links):
+        linkage.link(level, alive)
+    return [row_of[group].tolist() for group in linkage.groups()]
 
 
 def merge_events(df: pd.DataFrame) -> pd.DataFrame:
@@ -285,33 +427,9 @@ def merge_events(df: pd.DataFrame) -> pd.DataFrame:
     events = _Events(df)
     id_rank = np.empty(len(df), np.int64)
     id_rank[np.argsort(np.array(events.event_id, dtype=object), kind="stable")] = np.arange(len(df))
-    pairs = _candidate_pairs(events)
-    i, j = pairs["i"].to_numpy(np.int64), pairs["j"].to_numpy(np.int64)
-    low, high = np.minimum(id_rank[i], id_rank[j]), np.maximum(id_rank[i], id_rank[j])
-    order = np.lexsort((high, low, pairs["gap"], pairs["km"], pairs["rank"]))
-    matches = _neighbours(i, j)
-    members: dict[int, list[int]] = {}
-    common: dict[int, set[int]] = {}
-    root = list(range(len(df)))
-    step = max(PAIR_CHUNK // 20, 1)  # pairs turned into Python ints at a time
-    for x, y in ((x, y) for at in range(0, len(order), step) for x, y in zip(
-            i[order[at:at + step]].tolist(), j[order[at:at + step]].tolist(), strict=True)):
-        a, b = root[x], root[y]
-        if a == b:
-            continue
-        group_a, group_b = members.get(a, [a]), members.get(b, [b])
-        fits_a = common[a] if a in common else matches[a]
-        if not fits_a.issuperset(group_b):
-            continue
-        fits_b = common.pop(b) if b in common else matches[b]
-        common[a] = fits_a & fits_b
-        members[a] = group_a + group_b
-        members.pop(b, None)
-        for z in group_b:
-            root[z] = a
     heads, rows = [], []
     cluster_id, reason = list(events.event_id), [""] * len(df)
-    for group in members.values():
+    for group in _clusters(events, id_rank):
         head = min(group, key=id_rank.__getitem__)
         for x in group:
             cluster_id[x] = events.event_id[head]

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import date
 
+import numpy as np
 import pandas as pd
 import pytest
 
-from dashboard.merge import clusters_frame, merge_events, with_cluster_reviews
+from dashboard.merge import _Events, clusters_frame, merge_events, with_cluster_reviews
 from dashboard.query import Filters, as_query_frame, totals
-from dashboard.types import Count, Event, Place
+from dashboard.types import Count, Event, Kind, Place
 
 ALMATY = Place("Almaty", 43.25249, 76.9115, "Almaty City", "KZ", "city", 1526384)
 AKIMAT = Place("Almaty City Akimat", 43.2380, 76.9453, "Almaty City", "KZ", "landmark")
@@ -27,7 +28,7 @@ EDGE_SPOT = Place("Edge Bazaar", 43.25, 77.09, "Almaty City", "KZ", "landmark")
 
 def row(event_id: str, article: str, place: Place, day: str = "2022-01-05", *,
         end: str | None = None, event_type: str = "Riots", killed: int | None = None,
-        language: str = "en", kind: str = "incident") -> dict:
+        language: str = "en", kind: Kind = "incident") -> dict:
     event = Event(
         article_id=article, event_date=date.fromisoformat(day), event_type=event_type,
         sub_event_type="", kind=kind, place=place, evidence=f"{event_id} evidence",
@@ -171,3 +172,84 @@ def test_an_analyst_split_keeps_an_event_in_its_own_cluster():
         ["de-akimat", "en-akimat"], ["ru-akimat"]]
     assert merged.set_index("event_id").loc["ru-akimat", "merge_reason"] == (
         "kept apart by analyst review")
+
+
+def reference_merge(df: pd.DataFrame) -> pd.DataFrame:
+    """``merge_events`` as first written: every matching pair of events (filed on a common
+    day in neighbouring cells or under one area name, from different articles) is tried
+    best first, by (rank, km, gap, smaller id, larger id), and joins two clusters when every
+    member of one matches every member of the other. Shares only the pair rules (``_Events``).
+    """
+    events = _Events(df)
+    id_rank = np.empty(len(df), np.int64)
+    id_rank[np.argsort(np.array(events.event_id, dtype=object), kind="stable")] = np.arange(len(df))
+    filed = events.filings(np.flatnonzero(events.mergeable))
+    both = filed.merge(filed, on=["day", "point"])
+    dx, dy = ((both[f"{c}_x"] - both[f"{c}_y"]).abs() for c in "xy")
+    both = both[(both["row_x"] < both["row_y"]) & (dx <= 1) & ((dy <= 1) & both["point"] | (dy == 0))]
+    i, j = np.unique(both[["row_x", "row_y"]].to_numpy(np.int64).reshape(-1, 2), axis=0).T
+    found = events.compare(i, j)
+    keep = found["same"] & (events.article[i] != events.article[j])
+    i, j, rank, km, gap = i[keep], j[keep], found["rank"][keep], found["km"][keep], found["gap"][keep]
+    matches: dict[int, set[int]] = {x: set() for x in range(len(df))}
+    for x, y in zip(i.tolist(), j.tolist(), strict=True):
+        matches[x].add(y)
+        matches[y].add(x)
+    cluster = {x: {x} for x in range(len(df))}
+    low, high = np.minimum(id_rank[i], id_rank[j]), np.maximum(id_rank[i], id_rank[j])
+    for k in np.lexsort((high, low, gap, km, rank)).tolist():
+        a, b = cluster[int(i[k])], cluster[int(j[k])]
+        if a is not b and all(y in matches[x] for x in a for y in b):
+            a |= b
+            cluster.update(dict.fromkeys(b, a))
+    head = {x: min(group, key=id_rank.__getitem__) for x, group in cluster.items()}
+    rows = [x for x in range(len(df)) if head[x] != x]
+    reason = [""] * len(df)
+    for x, text in zip(rows, events.reasons(np.array([head[x] for x in rows], np.int64),
+                                            np.array(rows, np.int64)), strict=True):
+        reason[x] = text
+    for x in np.flatnonzero(events.split).tolist():
+        reason[x] = "kept apart by analyst review"
+    return df.assign(cluster_id=[events.event_id[head[x]] for x in range(len(df))],
+                     merge_reason=reason)
+
+
+TWIN = Place("Akimat annex", AKIMAT.latitude, AKIMAT.longitude, "Almaty City", "KZ", "landmark")
+PLACES = (ALMATY, AKIMAT, TWIN, MIR, AIRPORT, SQUARE, EDGE_CITY, EDGE_SPOT, BORALDAY, AKTAU,
+          SQUARE_TALDYKORGAN, KZ, Place("Almaty", ALMATY.latitude, ALMATY.longitude, kind="city"),
+          Place("Mangystau", 43.9, 52.0, "Mangystau", "KZ", "region"),
+          Place("Nowhere", None, None, "", "KZ", "region"), Place("Lost", None, None, kind="city"))
+"""Dense Almaty (landmarks tying on distance, a city with and without a geonameid), areas
+without coordinates, and a city without coordinates."""
+TYPES = ("Riots", "Protests", "Strategic developments", "Violence against civilians", "")
+
+
+def synthetic(seed: int, n: int) -> pd.DataFrame:
+    """``n`` random reports on a few places and days, many per article, with reviews."""
+    rng = np.random.default_rng(seed)
+    popular = rng.dirichlet(np.full(len(PLACES), 0.3))
+    places = [PLACES[k] for k in rng.choice(len(PLACES), n, p=popular)]
+    start = pd.Timestamp("2022-01-04") + pd.to_timedelta(rng.integers(0, 4, n), "D")
+    span = rng.choice([0, 0, 0, 0, 1, 2, 40], n)
+    dated = rng.random(n) > 0.03
+    return pd.DataFrame({
+        "event_id": [f"{k:x}" for k in rng.permutation(n) * 7919 % 100_003],
+        "article_id": [f"a{k}" for k in rng.integers(0, max(n // 4, 2), n)],
+        "kind": np.where(rng.random(n) < 0.05, "tally", "incident"),
+        "event_type": rng.choice(TYPES, n, p=[0.4, 0.3, 0.1, 0.1, 0.1]),
+        "sub_event_type": rng.choice(["", "Violent demonstration"], n),
+        "location": [p.name for p in places],
+        "geonameid": pd.array([p.geonameid for p in places], dtype="Int64"),
+        "geo_precision": pd.array([p.geo_precision for p in places], dtype="Int64"),
+        "latitude": [p.latitude for p in places], "longitude": [p.longitude for p in places],
+        "event_date": start.where(dated), "date_end": (start + pd.to_timedelta(span, "D")).where(dated),
+        "cluster_review": np.where(rng.random(n) < 0.04, "split", ""),
+    })
+
+
+@pytest.mark.parametrize("seed, n", [(seed, n) for seed in range(8) for n in (40, 300)])
+def test_clusters_are_those_of_trying_every_matching_pair_best_first(seed, n):
+    df = synthetic(seed, n)
+    merged = merge_events(df)
+    assert merged["cluster_id"].duplicated().sum() > n / 8
+    assert merged[["cluster_id", "merge_reason"]].equals(reference_merge(df)[["cluster_id", "merge_reason"]])
