@@ -7,11 +7,11 @@ that builds the pipelines of the languages among the first articles
 (``dashboard.warm``), so both workers start warm and share that memory; a
 language that turns up later is built by each worker when it first meets it.
 While that server starts, the parent goes on reading ahead. Finished batches
-are written in order, a few at a time, each write one transaction. A handful of
-articles is extracted in-process (starting the pool would cost more than it
-saves). If extraction fails on a batch (or the pool breaks), the batch is redone
-in the parent, article by article if need be, so one bad article is reported and
-the others still go in.
+are written in order, what finished within ``WRITE_SECONDS`` in one transaction.
+A handful of articles is extracted in-process (starting the pool would cost more
+than it saves). If extraction fails on a batch (or the pool breaks), the batch is
+redone in the parent, article by article if need be, so one bad article is
+reported and the others still go in.
 Cross-article clusters are recomputed once, after the last write.
 """
 
@@ -42,8 +42,9 @@ if TYPE_CHECKING:
 
 BATCH = 48
 """Articles per extraction batch sent to a worker."""
-WRITE_EVERY = 8
-"""Extraction batches gathered into one database transaction."""
+WRITE_SECONDS = 2.0
+"""Extracted batches are gathered this long into one database transaction (each write costs
+a checkpoint, so fewer and larger writes cost less; a reader waits at most one write)."""
 CHECK = 512
 """Articles read ahead and looked up in the database at once (skipping stored ones)."""
 SMALL = 16
@@ -115,14 +116,17 @@ def ingest(
     else:
         batches = _pooled(articles, workers, {a.language for a in first}, summary, on_error)
     pending: Extracted = []
-    for i, batch in enumerate(batches, start=1):
+    pending_chars = 0
+    written = time.monotonic()
+    for batch in batches:
         summary.added += len(batch)
         summary.events += sum(len(events) for _, events in batch)
         on_update(summary)
         pending.extend(batch)
-        if i % WRITE_EVERY == 0:
+        pending_chars += sum(len(a.text) for a, _ in batch)
+        if time.monotonic() - written >= WRITE_SECONDS or pending_chars >= MAX_CHUNK_CHARS:
             _write(store, pending, summary, on_update)
-            pending = []
+            pending, pending_chars, written = [], 0, time.monotonic()
     _write(store, pending, summary, on_update)
     if summary.events:
         store.recluster()
@@ -284,5 +288,5 @@ def _write(store: Store, batch: Extracted, summary: IngestSummary,
     summary.added += result.articles_added - len(batch)
     summary.known += result.articles_known
     summary.events += result.events_added - sum(len(events) for _, events in batch)
-    summary.words += sum(len(a.text.split()) for a, _ in batch)
+    summary.words += result.words_added
     on_update(summary)
