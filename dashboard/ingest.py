@@ -53,7 +53,11 @@ def article_id(text: str) -> str:
     >>> len(article_id("x"))
     64
     """
-    return hashlib.sha256(normalise(text).encode("utf-8")).hexdigest()
+    return _digest(normalise(text))
+
+
+def _digest(normalised: str) -> str:
+    return hashlib.sha256(normalised.encode("utf-8")).hexdigest()
 
 
 def parse_published(value: Any, name: str) -> date | None:
@@ -235,9 +239,10 @@ def make_article(text: str, fields: Mapping[str, Any], name: str, path: str = ""
     >>> make_article("Protests in Almaty.", {"published": "2022-01-05"}, "a.txt").language
     'en'
     """
-    if len(text.encode("utf-8")) > MAX_ARTICLE_BYTES:
+    if len(text) > MAX_ARTICLE_BYTES // 4 and len(text.encode("utf-8")) > MAX_ARTICLE_BYTES:
         raise BadInput(f"{name}: article is above the limit of {MAX_ARTICLE_BYTES / 1e6:.0f} MB")
-    if not normalise(text):
+    normalised = normalise(text)
+    if not normalised:
         raise BadInput(f"{name}: no article text")
     language = fields.get("language")
     if language is None:
@@ -245,7 +250,7 @@ def make_article(text: str, fields: Mapping[str, Any], name: str, path: str = ""
         if language is None:
             raise BadInput(f"{name}: language could not be detected; give --language")
     return Article(
-        article_id=article_id(text),
+        article_id=_digest(normalised),
         text=text.strip(),
         language=check_language(language, name),
         title=str(fields.get("title") or _first_line(text)),
