@@ -20,6 +20,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from dashboard.errors import ProtestmapError
+from dashboard.extract.counts import SENTENCE_BOUNDS
 from dashboard.extract.cues import TEXT, lemma_table
 from dashboard.extract.dates import latest_year
 from dashboard.extract.events import Facts, code_article, place_context, read_facts
@@ -30,10 +31,6 @@ from dashboard.extract.prefilter import Prefilter, Sentence, split_sentences
 from dashboard.types import Article, Event
 
 __all__ = ["extract_events", "extract_many", "supported"]
-
-BOUNDS = "protestmap_sentence_bounds"
-"""Doc.user_data key: token index of each kept sentence's start, and the doc's length."""
-
 
 @cache
 def prefilter(lang: str) -> Prefilter:
@@ -97,13 +94,13 @@ def chunk_doc(nlp: Language, sentences: list[Sentence]) -> Doc:
         flags[bounds[:-1][bounds[:-1] < len(doc)]] = 1
         doc.from_array([SENT_START], flags.astype(numpy.uint64))  # type: ignore[arg-type]
     doc.user_data[TEXT] = text
-    doc.user_data[BOUNDS] = bounds.tolist()
+    doc.user_data[SENTENCE_BOUNDS] = bounds.tolist()
     return doc
 
 
 def sentence_spans(doc: Doc) -> list[Span]:
     """The token span of each sentence of a doc made by :func:`chunk_doc`."""
-    bounds = doc.user_data[BOUNDS]
+    bounds = doc.user_data[SENTENCE_BOUNDS]
     return [doc[a:b] for a, b in pairwise(bounds)]
 
 

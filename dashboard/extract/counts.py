@@ -13,14 +13,15 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy
-from spacy.attrs import ORTH
+from spacy.attrs import IS_PUNCT, ORTH
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 from text_to_num import text2num
 
-from dashboard.extract.cues import cues, publish, spans_in, spans_of
+from dashboard.extract.cues import cues, doc_text, publish, spans_of
 from dashboard.extract.lexicon import Lexicon, load_lexicon
 from dashboard.types import Count, Measure, Qualifier
 
@@ -33,9 +34,12 @@ MIN_BARE_CROWD = 50
 MIN_CROWD = 2
 """One person ("nach Angaben eines Aktivisten") is a source, never a crowd."""
 
-if not Span.has_extension("count"):
-    Span.set_extension("count", default=None)
-    Span.set_extension("group", default="")
+YEAR = re.compile(r"^(?:1[89]|20)\d\d$")
+SENTENCE_BOUNDS = "protestmap_sentence_bounds"
+"""Doc.user_data key: the token index where each sentence starts, and the doc's length
+(written by whoever cut the doc into sentences, see ``dashboard.extract.chunk_doc``)."""
+COUNTS = "protestmap_count_rows"
+"""Doc.user_data key: (measure, Count, group) of each count span in text order, and their starts."""
 
 
 @dataclass(frozen=True)
@@ -46,8 +50,9 @@ class NumberSpan:
     vague: bool
 
 
+@lru_cache(maxsize=65536)
 def parse_number(text: str, lexicon: Lexicon) -> tuple[float, bool] | None:
-    """Value of a number written in digits or words, and whether it is vague.
+    """Value of a number written in digits or words, and whether it is vague (cached per word).
 
     >>> lex = load_lexicon("de")
     >>> parse_number("3.000", lex), parse_number("zwölf", lex), parse_number("Dutzende", lex)
@@ -72,7 +77,11 @@ def parse_number(text: str, lexicon: Lexicon) -> tuple[float, bool] | None:
 
 
 def sentence_starts(doc: Doc) -> list[int]:
-    """Token index of each sentence start (read as one array, not token by token)."""
+    """Token index of each sentence start: as the doc's maker stored them (see
+    ``SENTENCE_BOUNDS``), else read from the sentence-start flags as one array."""
+    bounds = doc.user_data.get(SENTENCE_BOUNDS)
+    if bounds is not None:
+        return bounds[:-1]
     flags = doc.to_array("SENT_START") if doc.has_annotation("SENT_START") else numpy.zeros(len(doc))
     return [0] + [int(i) for i in numpy.flatnonzero(flags == 1) if i > 0]
 
@@ -125,28 +134,30 @@ def find_numbers(doc: Doc, lexicon: Lexicon, blocked: set[int],
             out.append(NumberSpan(i, vague_end, vague_value, True))
             i = vague_end
             continue
-        text = doc[i].text
+        token = doc[i]
+        text = token.text
+        digits = text.isdigit()
         if text.endswith(".") and text[:-1].isdigit() and (i + 1 == len(doc) or doc[i + 1].is_sent_start):
             text = text[:-1]
         parsed = parse_number(text, lexicon)
-        if parsed is None and doc[i].norm_ != text.lower():
-            parsed = parse_number(doc[i].norm_, lexicon)
+        if parsed is None and token.norm_ != text.lower():
+            parsed = parse_number(token.norm_, lexicon)
         if parsed is None:
             i += 1
             continue
         value, is_vague = parsed
         end = i + 1
-        while end < len(doc) and end not in blocked and doc[end].text.isdigit() \
-                and GROUP.match(doc[end].text) and doc[i].text.isdigit():
-            value = value * 1000 + int(doc[end].text)
+        while digits and end < len(doc) and end not in blocked \
+                and (group := doc[end].text).isdigit() and GROUP.match(group):
+            value = value * 1000 + int(group)
             end += 1
-        if not is_vague and not doc[i].text.isdigit():
+        if not is_vague and not digits:
             value, end = _compound(doc, value, end, lexicon, blocked)
         scale = _scale(doc, end, lexicon) if end < len(doc) and not is_vague else None
         if scale:
             value *= scale
             end += 1
-            if not doc[i].text.isdigit():
+            if not digits:
                 value, end = _compound(doc, value, end, lexicon, blocked)
         out.append(NumberSpan(i, end, int(value), is_vague))
         i = end
@@ -174,7 +185,7 @@ def _compound(doc: Doc, value: float, end: int, lexicon: Lexicon, blocked: set[i
     return value, end
 
 
-def _qualifier(doc: Doc, start: int, lexicon_quals: list[tuple[str, int, int]]) -> tuple[str, int]:
+def _qualifier(start: int, lexicon_quals: list[tuple[str, int, int]]) -> tuple[str, int]:
     for label, s, e in lexicon_quals:
         if e == start:
             return label, s
@@ -185,44 +196,45 @@ def _measure_for(start: int, end: int, bound_lo: int, bound_hi: int,
                  cue_spans: list[tuple[str, int, int]]) -> str | None:
     """Nearest measure cue after the number (else before it) within its stretch;
     a casualty or arrest cue outranks a gathering cue ("bei den Protesten getötet")."""
-    for wanted in (lambda m: m != "crowd_size", lambda m: m == "crowd_size"):
-        ahead = [(s - end, m) for m, s, e in cue_spans if end <= s < bound_hi and wanted(m)]
+    for crowd in (False, True):
+        ahead = [(s - end, m) for m, s, e in cue_spans
+                 if end <= s < bound_hi and (m == "crowd_size") == crowd]
         if ahead:
             return min(ahead)[1]
         behind = [(start - e, m) for m, s, e in cue_spans
-                  if bound_lo <= s and e <= start and wanted(m)]
+                  if bound_lo <= s and e <= start and (m == "crowd_size") == crowd]
         if behind:
             return min(behind)[1]
     return None
 
 
-def _clause(doc: Doc, start: int, end: int, lo: int, hi: int) -> tuple[int, int]:
+def _clause(punct: list[bool], start: int, end: int, lo: int, hi: int) -> tuple[int, int]:
     """The bounds of the clause around tokens [start, end) within [lo, hi): up to the
     nearest punctuation on each side ("задержаны около 200 человек, пострадали 95":
     the arrest cue shares the clause, the injury cue does not)."""
     first = start
-    while first > lo and not doc[first - 1].is_punct:
+    while first > lo and not punct[first - 1]:
         first -= 1
     last = end
-    while last < hi and not doc[last].is_punct:
+    while last < hi and not punct[last]:
         last += 1
     return first, last
 
 
-def _cue_before(doc: Doc, start: int, lo: int, cue_spans: list[tuple[str, int, int]]) -> str | None:
+def _cue_before(punct: list[bool], start: int, lo: int, cue_spans: list[tuple[str, int, int]]) -> str | None:
     """The measure of a cue just before a bare number ("death toll rose to 164", "killing 26"),
     looking back at most LOOKBACK tokens and never across punctuation."""
     first = start
-    while first > max(lo, start - LOOKBACK) and not doc[first - 1].is_punct:
+    while first > max(lo, start - LOOKBACK) and not punct[first - 1]:
         first -= 1
     near = [(start - e, m) for m, s, e in cue_spans if first <= s and e <= start and m != "crowd_size"]
     return min(near)[1] if near else None
 
 
-def _cue_after(doc: Doc, window: range, cue_spans: list[tuple[str, int, int]]) -> str | None:
+def _cue_after(punct: list[bool], window: range, cue_spans: list[tuple[str, int, int]]) -> str | None:
     """The measure of a casualty or arrest cue right after a bare number ("40 wurden festgenommen")."""
     for j in window:
-        if doc[j].is_punct:
+        if punct[j]:
             return None
         hit = next((m for m, s, _ in cue_spans if s == j and m != "crowd_size"), None)
         if hit:
@@ -230,10 +242,52 @@ def _cue_after(doc: Doc, window: range, cue_spans: list[tuple[str, int, int]]) -
     return None
 
 
+def _first_in(items: list[tuple[str, int, int]], starts: list[int], window: range) -> tuple[str, int, int] | None:
+    """The first of ``items`` (in text order, starting at ``starts``) that starts inside ``window``."""
+    k = bisect_left(starts, window.start)
+    return items[k] if k < len(items) and starts[k] < window.stop else None
+
+
+class Stretches:
+    """One doc's numbers with what the count rules read around them: the stretch of
+    each (between the numbers before and after it, inside its sentence), punctuation
+    and number-like tokens as plain lists, and the cues by group."""
+
+    def __init__(self, doc: Doc, numbers: list[NumberSpan]) -> None:
+        self.punct: list[bool] = doc.to_array(IS_PUNCT).tolist()
+        self.sentences = sentence_starts(doc)
+        self.fences = [n for n in numbers if not _is_article(doc, n)]
+        self.fence_starts = [n.start for n in self.fences]
+        self.length = len(doc)
+        self.nouns, self.persons = cues(doc, "noun"), cues(doc, "person")
+        self.noun_starts = [s for _, s, _ in self.nouns]
+        self.person_starts = [s for _, s, _ in self.persons]
+        self.measure_cues = cues(doc, "cue")
+        self.cue_starts = [s for _, s, _ in self.measure_cues]
+        self.before_cues = self.nouns + self.measure_cues
+        self.quals = cues(doc, "qual")
+        self.blockers = {e for _, _, e in cues(doc, "notcount")}
+
+    def bounds(self, num: NumberSpan) -> tuple[int, int]:
+        """The stretch [lo, hi) of a number: after the number before it, up to the next
+        one, never beyond its sentence (a lone "one" is no fence, see :func:`_is_article`)."""
+        k_fence = bisect_left(self.fence_starts, num.start)
+        lo = self.fences[k_fence - 1].end if k_fence else 0
+        k_next = bisect_right(self.fence_starts, num.start)
+        hi = self.fences[k_next].start if k_next < len(self.fences) else self.length
+        k_sent = bisect_right(self.sentences, num.start) - 1
+        sent_end = self.sentences[k_sent + 1] if k_sent + 1 < len(self.sentences) else self.length
+        return max(lo, self.sentences[k_sent]), min(hi, sent_end)
+
+    def cues_between(self, lo: int, hi: int) -> list[tuple[str, int, int]]:
+        """The measure cues starting in [lo, hi)."""
+        return self.measure_cues[bisect_left(self.cue_starts, lo):bisect_left(self.cue_starts, hi)]
+
+
 class CountTagger:
     """Reads the cue index (qual, noun, cue, person, vague, notcount) and doc.spans["dates"];
-    writes doc.spans["counts"], each labelled with its measure, with
-    Span._.count (a Count whose text is the span) and Span._.group (who is counted)."""
+    writes doc.spans["counts"], each labelled with its measure, and for each the
+    Count (whose text is the span) and the group counted, read with :func:`count_rows`."""
 
     def __init__(self, lexicon: Lexicon) -> None:
         self.lexicon = lexicon
@@ -242,57 +296,56 @@ class CountTagger:
     def __call__(self, doc: Doc) -> Doc:
         blocked = {i for s in spans_of(doc, "dates") for i in range(s.start, s.end)}
         numbers = find_numbers(doc, self.lexicon, blocked, self.number_words)
-        nouns = cues(doc, "noun")
-        persons = cues(doc, "person")
-        measure_cues = cues(doc, "cue")
-        quals = cues(doc, "qual")
         spans: list[Span] = []
-        blockers = {e for _, _, e in cues(doc, "notcount")}
-        starts = sentence_starts(doc)
-        fences = [n for n in numbers if not _is_article(doc, n)]
-        fence_starts = [n.start for n in fences]
-        for num in numbers:
-            k_fence = bisect_left(fence_starts, num.start)
-            lo = fences[k_fence - 1].end if k_fence else 0
-            k_next = bisect_right(fence_starts, num.start)
-            hi = fences[k_next].start if k_next < len(fences) else len(doc)
-            k_sent = bisect_right(starts, num.start) - 1
-            sent_start = starts[k_sent]
-            sent_end = starts[k_sent + 1] if k_sent + 1 < len(starts) else len(doc)
-            lo, hi = max(lo, sent_start), min(hi, sent_end)
-            qualifier, qstart = _qualifier(doc, num.start, quals)
-            if qstart in blockers or num.start in blockers:
-                continue
-            window = range(num.end, min(num.end + LOOKAHEAD, hi))
-            attached = bool(window) and not (doc[window[0]].is_punct or doc[window[0]].like_num)
-            noun = next(((m, s, e) for m, s, e in nouns if s in window), None) if attached else None
-            person = next(((g, s, e) for g, s, e in persons if s in window), None) if attached else None
-            group = person[0] if person else "all"
-            if noun and noun[0] != "crowd_size" and (person is None or noun[1] <= person[1]):
-                measure: str | None = noun[0]
-            elif person or noun:
-                clause_lo, clause_hi = _clause(doc, qstart, num.end, lo, hi)
-                measure = _measure_for(num.start, num.end, clause_lo, clause_hi, measure_cues) \
-                    or _measure_for(num.start, num.end, lo, hi, measure_cues)
-                if measure is None and noun and num.value >= MIN_BARE_CROWD:
-                    measure = noun[0]
-                if person is None:
-                    group = "protesters"
-            else:
-                measure = _cue_before(doc, qstart, lo, nouns + measure_cues) or (
-                    _cue_after(doc, window, measure_cues) if attached else None)
-            if measure is None or (self._is_year(doc, num) and noun is None):
-                continue
-            if measure == "crowd_size" and num.value < MIN_CROWD:
-                continue
-            if num.vague and not (qualifier != "exact" and self._scale_word(doc, num)):
-                qualifier = "vague"
-            span = Span(doc, qstart, (noun or person or (None, 0, num.end))[2], label=measure)
-            span._.count = Count(num.value, _as_qualifier(qualifier), span.text)
-            span._.group = group
-            spans.append(span)
+        rows: list[tuple[Measure, Count, str]] = []
+        if numbers:
+            around = Stretches(doc, numbers)
+            text = doc_text(doc)
+            found = sorted(filter(None, (self._count(doc, num, around) for num in numbers)),
+                           key=lambda found: found[0])
+            for start, end, measure, value, qualifier, group in found:
+                span = Span(doc, start, end, label=measure)
+                spans.append(span)
+                rows.append((measure, Count(value, qualifier, text[span.start_char:span.end_char]), group))
         publish(doc, "counts", spans)
+        doc.user_data[COUNTS] = (rows, [span.start for span in spans])
         return doc
+
+    def _count(self, doc: Doc, num: NumberSpan, around: Stretches
+               ) -> tuple[int, int, Measure, int, Qualifier, str] | None:
+        """(start, end, measure, value, qualifier, group) of the count a number makes, None if it makes none."""
+        lo, hi = around.bounds(num)
+        qualifier, qstart = _qualifier(num.start, around.quals)
+        if qstart in around.blockers or num.start in around.blockers:
+            return None
+        punct = around.punct
+        window = range(num.end, min(num.end + LOOKAHEAD, hi))
+        attached = bool(window) and not (punct[window[0]] or doc[window[0]].like_num)
+        noun = _first_in(around.nouns, around.noun_starts, window) if attached else None
+        person = _first_in(around.persons, around.person_starts, window) if attached else None
+        measure_cues = around.cues_between(min(lo, qstart), hi)
+        group = person[0] if person else "all"
+        if noun and noun[0] != "crowd_size" and (person is None or noun[1] <= person[1]):
+            measure: str | None = noun[0]
+        elif person or noun:
+            clause_lo, clause_hi = _clause(punct, qstart, num.end, lo, hi)
+            measure = _measure_for(num.start, num.end, clause_lo, clause_hi, measure_cues) \
+                or _measure_for(num.start, num.end, lo, hi, measure_cues)
+            if measure is None and noun and num.value >= MIN_BARE_CROWD:
+                measure = noun[0]
+            if person is None:
+                group = "protesters"
+        else:
+            measure = _cue_before(punct, qstart, lo, around.before_cues) or (
+                _cue_after(punct, window, measure_cues) if attached else None)
+        if measure is None or (self._is_year(doc, num) and noun is None):
+            return None
+        if measure == "crowd_size" and num.value < MIN_CROWD:
+            return None
+        if num.vague and not (qualifier != "exact" and self._scale_word(doc, num)):
+            qualifier = "vague"
+        end = (noun or person or (None, 0, num.end))[2]
+        return qstart, end, measure, num.value, _as_qualifier(qualifier), group  # type: ignore[return-value]
 
     def _scale_word(self, doc: Doc, num: NumberSpan) -> bool:
         """Whether the number is one scale word ("тысячи", "hundreds"): vague alone, a
@@ -303,7 +356,7 @@ class CountTagger:
 
     @staticmethod
     def _is_year(doc: Doc, num: NumberSpan) -> bool:
-        return num.end - num.start == 1 and bool(re.match(r"^(?:1[89]|20)\d\d$", doc[num.start].text))
+        return num.end - num.start == 1 and bool(YEAR.match(doc[num.start].text))
 
 
 def _is_article(doc: Doc, num: NumberSpan) -> bool:
@@ -322,9 +375,12 @@ def make_count_tagger(nlp: Language, name: str) -> CountTagger:
     return CountTagger(load_lexicon(nlp.lang))
 
 
+def count_rows(doc: Doc) -> tuple[list[tuple[Measure, Count, str]], list[int]]:
+    """(measure, Count, group) of every count of a doc in text order, and the token where each starts."""
+    return doc.user_data.get(COUNTS, ([], []))
+
+
 def sentence_counts(sent: Span) -> list[tuple[Measure, Count, str]]:
     """(measure, Count, group) for every count inside one sentence."""
-    return [
-        (s.label_, s._.count, s._.group)  # type: ignore[misc]
-        for s in spans_in(sent, "counts")
-    ]
+    rows, starts = count_rows(sent.doc)
+    return rows[bisect_left(starts, sent.start):bisect_left(starts, sent.end)]
