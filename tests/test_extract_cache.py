@@ -9,13 +9,15 @@ from importlib.util import find_spec
 from pathlib import Path
 
 import pytest
+import spacy
 import spacy_lookups_data
 import srsly
 
-from dashboard.extract.cues import lemma_table
+from dashboard.extract.cues import cue_patterns, cues, lemma_table
 from dashboard.extract.diskcache import CACHE_ENV, cache_dir, cached, fingerprint
 from dashboard.extract.lemmas import LemmaTable, lookup_table
 from dashboard.extract.lexicon import load_lexicon
+from dashboard.extract.pipeline import build_pipeline
 from dashboard.extract.places import default_gazetteer
 from dashboard.extract.prefilter import Prefilter
 
@@ -130,3 +132,19 @@ def test_prefilter_over_a_plain_dict_is_not_cached(folder: Path) -> None:
     assert not folder.exists() or not list(folder.iterdir())
     cached_one = Prefilter(lexicon, lemma_table("de"), default_gazetteer().surface_forms())
     assert sorted(uncached.automaton.items()) == sorted(cached_one.automaton.items())
+
+
+@pytest.mark.parametrize("lang", ["de", "en", "ru"])
+def test_cached_cue_patterns_equal_a_fresh_build(folder: Path, lang: str) -> None:
+    nlp = spacy.blank(lang)
+    fresh = cue_patterns(nlp, load_lexicon(lang))
+    assert any(p.name.startswith(f"cues-{lang}-") for p in folder.iterdir())
+    assert cue_patterns(spacy.blank(lang), load_lexicon(lang)) == fresh
+
+
+def test_a_tagger_from_cached_patterns_finds_the_same_cues(folder: Path) -> None:
+    found = []
+    for _ in range(2):
+        nlp = build_pipeline.__wrapped__("de")
+        found.append(cues(nlp(TEXT), "trigger") + cues(nlp(TEXT), "noun"))
+    assert found[0] == found[1] and found[0]

@@ -16,12 +16,14 @@ from operator import attrgetter
 from pathlib import Path
 
 import numpy
+import spacy
 import spacy_lookups_data
 from spacy.attrs import LEMMA, NORM, ORTH
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span, SpanGroup
 
+from dashboard.extract.diskcache import cached, fingerprint
 from dashboard.extract.lemmas import LemmaTable, lookup_table
 from dashboard.extract.lexicon import Lexicon, load_lexicon
 
@@ -175,6 +177,40 @@ def doc_text(doc: Doc) -> str:
     return text
 
 
+Pattern = tuple[str, str, str, list[list[frozenset[str]]], list[tuple[str, ...]]]
+"""Matcher key, group, label, the norms of the segments after the first "..." gap, and
+every sequence of norms the first segment may take."""
+
+
+def cue_patterns(nlp: Language, lexicon: Lexicon) -> list[Pattern]:
+    """The lexicon's phrases as matcher patterns, from the disk cache when the same
+    phrases, lemma table, spaCy and this module were compiled before.
+
+    >>> import spacy
+    >>> cue_patterns(spacy.blank("de"), load_lexicon("de"))[0]
+    ('trigger:protest', 'trigger', 'protest', [], [('protest',)])
+    """
+    lemmas = lemma_table(nlp.lang)
+    groups = lexicon.phrase_groups()
+
+    def build() -> list[Pattern]:
+        out: list[Pattern] = []
+        gapped = 0
+        for group, table in groups.items():
+            for label, phrases in table.items():
+                for phrase in phrases:
+                    segs = segments([t.text for t in nlp.make_doc(phrase)], lemmas)
+                    key = f"{group}:{label}"
+                    if len(segs) > 1:
+                        key, gapped = f"{GAP}{gapped}", gapped + 1
+                    out.append((key, group, label, segs[1:], list(product(*segs[0]))))
+        return out
+
+    key = fingerprint(repr(groups), nlp.lang or "", lemmas.digest, spacy.about.__version__,
+                      Path(__file__).read_bytes())
+    return cached(f"cues-{nlp.lang}", key, build)
+
+
 class CueTagger:
     """Reads Token.norm_; writes the cue index (Doc.user_data, read with :func:`cues`):
     per group ("trigger", "qual", "auth"...), the (label, start, end) of each cue,
@@ -188,23 +224,15 @@ class CueTagger:
     def __init__(self, nlp: Language, lexicon: Lexicon) -> None:
         self.phrases = PhraseMatcher(nlp.vocab, attr="NORM")
         self.keys: dict[int, tuple[str, str, list[list[frozenset[str]]]]] = {}
-        lemmas = lemma_table(nlp.lang)
-        gapped = 0
-        for group, table in lexicon.phrase_groups().items():
-            for label, phrases in table.items():
-                for phrase in phrases:
-                    segs = segments([t.text for t in nlp.make_doc(phrase)], lemmas)
-                    key = f"{group}:{label}"
-                    if len(segs) > 1:
-                        key, gapped = f"{GAP}{gapped}", gapped + 1
-                    self.keys[nlp.vocab.strings.add(key)] = (group, label, segs[1:])
-                    docs = []
-                    for norms in product(*segs[0]):
-                        doc = nlp.make_doc(" ".join(["x"] * len(norms)))
-                        for token, norm in zip(doc, norms):
-                            token.norm_ = norm
-                        docs.append(doc)
-                    self.phrases.add(key, docs)
+        for key, group, label, rest, alternatives in cue_patterns(nlp, lexicon):
+            self.keys[nlp.vocab.strings.add(key)] = (group, label, rest)
+            docs = []
+            for norms in alternatives:
+                doc = Doc(nlp.vocab, words=["x"] * len(norms))
+                for token, norm in zip(doc, norms):
+                    token.norm_ = norm
+                docs.append(doc)
+            self.phrases.add(key, docs)
 
     def __call__(self, doc: Doc) -> Doc:
         index: dict[str, list[tuple[str, int, int]]] = defaultdict(list)

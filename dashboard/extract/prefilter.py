@@ -28,6 +28,8 @@ SENTENCE_END = re.compile(r"[.!?…]+[\"'”“»«)]*\s+(?=[\"'„“»«(]?[A-
 NO_BREAK_BEFORE = re.compile(r"(?:\b\d{1,2}|\b[A-ZÄÖÜ]|\bca|\bbzw|\bNr|\bSt|\bDr|\bProf|\bMr|\bMrs|\bMs|\bgen|\bJan|\bFeb|\bAug|\bSept?|\bOkt|\bOct|\bNov|\bDe[cz]|\bu\.a|\bz\.B|\bvgl)\.$")
 DATELINE = re.compile(r"^[A-ZÄÖÜА-ЯЁ][\w.'\-]*(?: [\w.'\-]+)?(?:, [^\n()\-–—]{1,25})?"
                       r"(?: \([^)\n]{1,30}\))? [-–—] ")
+ABBREVIATION = 8
+"""NO_BREAK_BEFORE matches at most this many characters (it is searched only there)."""
 HEADING_END = re.compile(r"[.!:;\"“”»]\s*$")
 SHORT_FORM = 5
 GROUPS = ("trigger", "noun", "cue", "auth")
@@ -64,7 +66,7 @@ def split_sentences(text: str) -> list[Sentence]:
         stripped = para.strip()
         if not stripped:
             continue
-        heading = "\n" not in stripped and not HEADING_END.search(stripped) and len(stripped) < 200
+        heading = len(stripped) < 200 and "\n" not in stripped and not HEADING_END.search(stripped)
         line_start = par_start
         dateline = dateline_length(para.lstrip())
         if dateline:
@@ -73,7 +75,7 @@ def split_sentences(text: str) -> list[Sentence]:
         for line in LINE_BREAK.split(para):
             begin = 0
             for m in SENTENCE_END.finditer(line):
-                if NO_BREAK_BEFORE.search(line[: m.start() + 1]):
+                if NO_BREAK_BEFORE.search(line, max(0, m.start() - ABBREVIATION), m.start() + 1):
                     continue
                 _add(out, p, line_start + begin, line[begin:m.end()], heading)
                 begin = m.end()
