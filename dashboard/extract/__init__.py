@@ -10,20 +10,21 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterable, Iterator
 from functools import cache
-from itertools import islice, pairwise
+from itertools import islice
 
 import numpy
 from spacy.attrs import IDX, SENT_START
 from spacy.language import Language
-from spacy.tokens import Doc, Span
+from spacy.tokens import Doc
 
 from dashboard.errors import ProtestmapError
 from dashboard.extract.counts import SENTENCE_BOUNDS
 from dashboard.extract.cues import TEXT, lemma_table
 from dashboard.extract.dates import latest_year
-from dashboard.extract.events import Facts, code_article, place_context, read_facts
+from dashboard.extract.events import Facts, code_article, place_context, read_facts, sentence_marks
 from dashboard.extract.lexicon import load_lexicon
 from dashboard.extract.pipeline import build_pipeline
 from dashboard.extract.places import default_gazetteer
@@ -31,6 +32,9 @@ from dashboard.extract.prefilter import Prefilter, Sentence, split_sentences
 from dashboard.types import Article, Event
 
 __all__ = ["extract_events", "extract_many", "supported"]
+
+SENTENCE_CHARS = "protestmap_sentence_chars"
+"""Doc.user_data key: the character offsets (start, end) of each sentence of a chunk doc."""
 
 @cache
 def prefilter(lang: str) -> Prefilter:
@@ -81,27 +85,26 @@ def chunk_doc(nlp: Language, sentences: list[Sentence]) -> Doc:
     """One Doc for the kept sentences of an article, its sentence starts set from the
     first pass's cuts (so the sentencizer is skipped) and its text kept for the components.
 
-    The token index where each sentence starts is kept in Doc.user_data for
-    :func:`sentence_spans`.
+    Doc.user_data keeps the token index where each sentence starts (then the doc's
+    length) and each sentence's character offsets, for :func:`sentence_marks`.
     """
     text = " ".join(s.text for s in sentences)
     doc = nlp.make_doc(text)
-    offsets = numpy.cumsum([0] + [len(s.text) + 1 for s in sentences])
-    idx = doc.to_array(IDX) if len(doc) else numpy.zeros(0, dtype=numpy.uint64)
-    bounds = numpy.searchsorted(idx, offsets)
+    chars = []
+    at = 0
+    for s in sentences:
+        chars.append((at, at + len(s.text)))
+        at += len(s.text) + 1
+    idx = doc.to_array(IDX).tolist() if len(doc) else []
+    starts = [bisect_left(idx, a) for a, _ in chars]
     if len(doc):
         flags = numpy.full(len(doc), -1, dtype=numpy.int64)
-        flags[bounds[:-1][bounds[:-1] < len(doc)]] = 1
+        flags[[i for i in starts if i < len(doc)]] = 1
         doc.from_array([SENT_START], flags.astype(numpy.uint64))  # type: ignore[arg-type]
     doc.user_data[TEXT] = text
-    doc.user_data[SENTENCE_BOUNDS] = bounds.tolist()
+    doc.user_data[SENTENCE_BOUNDS] = [*starts, len(doc)]
+    doc.user_data[SENTENCE_CHARS] = chars
     return doc
-
-
-def sentence_spans(doc: Doc) -> list[Span]:
-    """The token span of each sentence of a doc made by :func:`chunk_doc`."""
-    bounds = doc.user_data[SENTENCE_BOUNDS]
-    return [doc[a:b] for a, b in pairwise(bounds)]
 
 
 def _extract_batch(batch: list[Article]) -> Iterator[tuple[Article, list[Event]]]:
@@ -118,14 +121,17 @@ def _extract_batch(batch: list[Article]) -> Iterator[tuple[Article, list[Event]]
         if doc is None:
             yield a, []
             continue
-        context = place_context(doc)
-        lexicon = load_lexicon(a.language)
-        year = None if a.published is not None else latest_year(a.text)
-        facts: list[Facts] = [
-            read_facts(s, span, lexicon, a.published, context, year)
-            for s, span in zip(kept[id(a)], sentence_spans(doc))
-        ]
-        yield a, code_article(a, facts)
+        yield a, code_article(a, _facts(a, kept[id(a)], doc))
+
+
+def _facts(article: Article, sentences: list[Sentence], doc: Doc) -> list[Facts]:
+    """What the rules read in each kept sentence of an article parsed by :func:`chunk_doc`."""
+    context = place_context(doc)
+    lexicon = load_lexicon(article.language)
+    year = None if article.published is not None else latest_year(article.text)
+    marks = sentence_marks(doc, doc.user_data[SENTENCE_BOUNDS], doc.user_data[SENTENCE_CHARS], lexicon)
+    return [read_facts(s, m, doc, lexicon, article.published, context, year)
+            for s, m in zip(sentences, marks)]
 
 
 def extract_events(article: Article) -> list[Event]:

@@ -9,6 +9,7 @@ published date. A year before the published year marks history.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -18,10 +19,12 @@ from itertools import takewhile
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from dashboard.extract.cues import cues, doc_text, publish, spans_in
+from dashboard.extract.cues import cues, doc_text, publish
 from dashboard.extract.lexicon import DateWords, Lexicon, load_lexicon
 
 YEAR_IN_TEXT = re.compile(r"\b(?:19[5-9]\d|20\d\d)\b")
+DATES = "protestmap_date_rows"
+"""Doc.user_data key: (label, text) of each date span in text order, and their starts."""
 NUMERIC = re.compile(r"^(?P<d>[12]?\d|3[01])\.(?P<m>1[0-2]|0?[1-9])\.(?P<y>\d{4}|\d{2})?$")
 
 
@@ -106,6 +109,9 @@ class DateTagger:
             if not kept or sp.start >= kept[-1].end:
                 kept.append(sp)
         publish(doc, "dates", kept)
+        text = doc_text(doc)
+        doc.user_data[DATES] = ([(sp.label_, text[sp.start_char:sp.end_char]) for sp in kept],
+                                [sp.start for sp in kept])
         return doc
 
 
@@ -218,10 +224,14 @@ def latest_year(text: str) -> int | None:
     return max(years) if years else None
 
 
+def date_rows(doc: Doc) -> tuple[list[tuple[str, str]], list[int]]:
+    """(label, text) of every date span of a doc in text order, and the token where each starts."""
+    return doc.user_data.get(DATES, ([], []))
+
+
 def sentence_dates(sent: Span, published: date | None, words: DateWords,
                    latest: int | None = None) -> list[DateRef]:
     """Resolved dates of the date spans inside one sentence, in text order."""
-    return [
-        resolve_date(s.label_, s.text, published, words, latest)
-        for s in spans_in(sent, "dates")
-    ]
+    rows, starts = date_rows(sent.doc)
+    return [resolve_date(label, text, published, words, latest)
+            for label, text in rows[bisect_left(starts, sent.start):bisect_left(starts, sent.end)]]

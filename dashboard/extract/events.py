@@ -8,17 +8,18 @@ rules in docs/event-coding.md.
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from itertools import pairwise
+from typing import TypeVar
 
-from spacy.tokens import Doc, Span
+from spacy.tokens import Doc
 
-from dashboard.extract.counts import sentence_counts
-from dashboard.extract.cues import cues_in, doc_text, spans_in, spans_of
-from dashboard.extract.dates import DateRef, sentence_dates
+from dashboard.extract.counts import count_rows
+from dashboard.extract.cues import cues, doc_text, spans_of
+from dashboard.extract.dates import DateRef, date_rows, resolve_date
 from dashboard.extract.lexicon import Lexicon
 from dashboard.extract.places import (
     HOME,
@@ -29,7 +30,7 @@ from dashboard.extract.places import (
     resolve_place,
 )
 from dashboard.extract.prefilter import Sentence
-from dashboard.extract.triggers import DESTRUCTIVE, classify, trigger_classes
+from dashboard.extract.triggers import DESTRUCTIVE, classify
 from dashboard.types import MEASURES, Article, Count, Event, Measure, Place
 
 SPECIFIC_KINDS = ("landmark", "city")
@@ -61,9 +62,7 @@ continue it ("Smoke is rising over the building, shots are heard")."""
 NATIONAL = ("Strategic developments", "Other")
 RETOLD_KM = 10.0
 """A headline retold in the body with a common specific trigger lies within this distance."""
-BOILERPLATE = "protestmap_boilerplate"
-"""Doc.user_data key: character offsets of the boilerplate markers in the doc."""
-
+T = TypeVar("T")
 
 @dataclass
 class Facts:
@@ -73,7 +72,7 @@ class Facts:
     classes: frozenset[str]
     places: list[Place]
     dates: list[DateRef]
-    counts: list[tuple[Measure, Count, str]]
+    counts: Sequence[tuple[Measure, Count, str]]
     authority: str
     attributed: bool
     actors: list[str]
@@ -90,29 +89,95 @@ class Facts:
     "if arrests continue", "calls on the authorities to"): nothing happened yet."""
 
 
-def read_facts(sentence: Sentence, span: Span, lexicon: Lexicon, published: date | None,
+CUE_GROUPS = ("auth", "attr", "actor", "history", "anaphora", "conj", "irrealis")
+"""The cue groups the rules read per sentence, in the order of their fields in Marks."""
+
+
+@dataclass(slots=True)
+class Marks:
+    """What the pipeline marked in one sentence of a doc (read for all its sentences at
+    once by :func:`sentence_marks`): its first token and the token after it; the cues
+    (label, start, end) of each group the rules read; its triggers (label, start), places
+    (surface, start, end), dates (label, text) and counts; whether it holds boilerplate."""
+
+    start: int
+    end: int
+    auth: Sequence[tuple[str, int, int]]
+    attr: Sequence[tuple[str, int, int]]
+    actor: Sequence[tuple[str, int, int]]
+    history: Sequence[tuple[str, int, int]]
+    anaphora: Sequence[tuple[str, int, int]]
+    conj: Sequence[tuple[str, int, int]]
+    irrealis: Sequence[tuple[str, int, int]]
+    triggers: Sequence[tuple[str, int]]
+    places: Sequence[tuple[str, int, int]]
+    dates: Sequence[tuple[str, str]]
+    counts: Sequence[tuple[Measure, Count, str]]
+    boilerplate: bool
+
+
+def by_sentence(items: Sequence[T], starts: list[int], bounds: list[int]) -> list[Sequence[T]]:
+    """``items`` (in text order, the ith starting at token ``starts[i]``) cut into one list
+    per sentence (``bounds``: the token where each sentence starts, then the doc's length).
+
+    >>> by_sentence(["a", "b", "c"], [0, 4, 5], [0, 3, 6])
+    [['a'], ['b', 'c']]
+    """
+    if not items:
+        return [()] * (len(bounds) - 1)
+    cuts = [bisect_left(starts, b) for b in bounds]
+    return [items[i:j] for i, j in pairwise(cuts)]
+
+
+def sentence_marks(doc: Doc, bounds: list[int], chars: list[tuple[int, int]],
+                   lexicon: Lexicon) -> list[Marks]:
+    """The marks of each sentence of a doc, every component's output read once for the doc.
+
+    ``bounds``: the token where each sentence starts, then the doc's length; ``chars``:
+    the character offsets (start, end) of each sentence.
+    """
+    def cut_cues(group: str) -> list[Sequence[tuple[str, int, int]]]:
+        found = cues(doc, group)
+        return by_sentence(found, [s for _, s, _ in found], bounds)
+
+    triggers = spans_of(doc, "triggers")
+    places = spans_of(doc, "places")
+    marked = boilerplate_sentences(doc, chars, lexicon)
+    per_sentence = zip(
+        pairwise(bounds),
+        *(cut_cues(group) for group in CUE_GROUPS),
+        by_sentence([(t.label_, t.start) for t in triggers], [t.start for t in triggers], bounds),
+        by_sentence([(p.label_, p.start, p.end) for p in places], [p.start for p in places], bounds),
+        by_sentence(*date_rows(doc), bounds),
+        by_sentence(*count_rows(doc), bounds),
+    )
+    return [Marks(a, b, *found, k in marked)  # type: ignore[call-arg]  # one column per field
+            for k, ((a, b), *found) in enumerate(per_sentence)]
+
+
+def read_facts(sentence: Sentence, marks: Marks, doc: Doc, lexicon: Lexicon, published: date | None,
                context: tuple[str, ...], year: int | None = None) -> Facts:
     """Collect one parsed sentence's triggers, places, dates, counts and sources."""
-    authorities = {label for label, _, _ in cues_in(span, "auth")}
-    places = spans_in(span, "places")
-    counts = sentence_counts(span)
+    authorities = {label for label, _, _ in marks.auth}
+    counts = marks.counts
     return Facts(
         sentence=sentence,
-        classes=trigger_classes(span) | gathering(counts),
-        places=resolve_places([s.label_ for s in places], context),
-        dates=sentence_dates(span, published, lexicon.dates, year),
+        classes=frozenset(label for label, _ in marks.triggers) | gathering(counts),
+        places=resolve_places([label for label, _, _ in marks.places], context),
+        dates=[resolve_date(label, text, published, lexicon.dates, year) for label, text in marks.dates],
         counts=counts,
-        authority=next((a for a in lexicon.authorities if a in authorities), ""),
-        attributed=bool(cues_in(span, "attr")) or speaker_label(span),
-        actors=[label for label, _, _ in cues_in(span, "actor")],
-        boilerplate=boilerplate(span, lexicon),
-        history=bool(cues_in(span, "history")),
-        anaphoric=bool(cues_in(span, "anaphora")),
-        coordinated=coordinated_places(span),
-        abroad=any(foreign_locality(s.label_, context) and not origin(s, lexicon) for s in places),
+        authority=next((a for a in lexicon.authorities if a in authorities), "") if authorities else "",
+        attributed=bool(marks.attr) or speaker_label(marks, doc),
+        actors=[label for label, _, _ in marks.actor],
+        boilerplate=marks.boilerplate,
+        history=bool(marks.history),
+        anaphoric=bool(marks.anaphora),
+        coordinated=coordinated_places(marks),
+        abroad=any(foreign_locality(label, context) and not origin(doc, start, lexicon)
+                   for label, start, _ in marks.places),
         live_entry=bool(CLOCK.match(sentence.text)),
-        irrealis=irrealis(span),
-        acts=sum(t.label_ in DESTRUCTIVE for t in spans_in(span, "triggers")),
+        irrealis=irrealis(marks),
+        acts=sum(label in DESTRUCTIVE for label, _ in marks.triggers),
     )
 
 
@@ -130,54 +195,56 @@ def resolve_places(surfaces: Sequence[str], context: tuple[str, ...]) -> list[Pl
     return [resolve_place(x, named if named and not x[:1].isupper() else context) for x in surfaces]
 
 
-def origin(place: Span, lexicon: Lexicon) -> bool:
-    """Whether a place name follows a preposition of origin, next to it or one word
-    before ("из Оренбурга", "from Moscow", "с аэродрома Чкаловский")."""
-    doc = place.doc
-    return any(doc[i].lower_ in lexicon.origins for i in range(max(0, place.start - 2), place.start))
+def origin(doc: Doc, start: int, lexicon: Lexicon) -> bool:
+    """Whether the place name starting at token ``start`` follows a preposition of origin,
+    next to it or one word before ("из Оренбурга", "from Moscow", "с аэродрома Чкаловский")."""
+    return any(doc[i].lower_ in lexicon.origins for i in range(max(0, start - 2), start))
 
 
-def irrealis(span: Span) -> bool:
+def irrealis(marks: Marks) -> bool:
     """Whether a future, conditional or wished-for cue precedes every trigger of the sentence.
 
     "Experts expect peacekeepers to guard ..." and "They will gather again if arrests
     continue" tell what may happen; "Protesters stormed the akimat and police say they will
     investigate" still tells the storming.
     """
-    cues_here = cues_in(span, "irrealis")
+    cues_here = marks.irrealis
     if not cues_here:
         return False
-    triggers = spans_in(span, "triggers")
-    return not triggers or cues_here[0][1] <= triggers[0].start
+    return not marks.triggers or cues_here[0][1] <= marks.triggers[0][1]
 
 
-def speaker_label(span: Span) -> bool:
+def speaker_label(marks: Marks, doc: Doc) -> bool:
     """Whether the sentence opens with an authority and a colon ("МВД: ...",
     "Interior Ministry: 26 killed"): the statement that follows is theirs."""
-    opening = [(s, e) for _, s, e in cues_in(span, "auth") if s == span.start]
-    return any(e < span.end and span.doc[e].text == ":" for _, e in opening)
+    opening = [(s, e) for _, s, e in marks.auth if s == marks.start]
+    return any(e < marks.end and doc[e].text == ":" for _, e in opening)
 
 
-def boilerplate(span: Span, lexicon: Lexicon) -> bool:
-    """Whether the sentence holds a boilerplate marker (the doc is searched once)."""
-    doc = span.doc
-    found = doc.user_data.get(BOILERPLATE)
-    if found is None:
-        found = doc.user_data[BOILERPLATE] = [
-            m.start() for m in lexicon.boilerplate_pattern.finditer(doc_text(doc).lower())]
-    i = bisect_left(found, span.start_char)
-    return i < len(found) and found[i] < span.end_char
+def boilerplate_sentences(doc: Doc, chars: list[tuple[int, int]], lexicon: Lexicon) -> set[int]:
+    """The sentences (by position) holding a boilerplate marker; the doc is searched once.
+    ``chars``: the character offsets (start, end) of each sentence."""
+    text = doc_text(doc).lower()
+    if not any(marker.lower() in text for marker in lexicon.boilerplate):
+        return set()
+    starts = [a for a, _ in chars]
+    marked = set()
+    for m in lexicon.boilerplate_pattern.finditer(text):
+        k = bisect_right(starts, m.start()) - 1
+        if k >= 0 and m.start() < chars[k][1]:
+            marked.add(k)
+    return marked
 
 
-def coordinated_places(span: Span) -> bool:
+def coordinated_places(marks: Marks) -> bool:
     """Whether two place names are joined by a conjunction ("in Aktobe und Taldykorgan").
 
     Only then does one sentence give one event per city.
     """
-    places = spans_in(span, "places")
-    joins = [s for _, s, _ in cues_in(span, "conj")]
-    return any(b.start - a.end <= MAX_GAP and any(a.end <= j < b.start for j in joins)
-               for a, b in pairwise(places))
+    joins = [s for _, s, _ in marks.conj]
+    return bool(joins) and any(
+        b_start - a_end <= MAX_GAP and any(a_end <= j < b_start for j in joins)
+        for (_, _, a_end), (_, b_start, _) in pairwise(marks.places))
 
 
 def place_context(doc: Doc) -> tuple[str, ...]:
