@@ -25,6 +25,8 @@ from dashboard.extract.lexicon import DateWords, Lexicon, load_lexicon
 YEAR_IN_TEXT = re.compile(r"\b(?:19[5-9]\d|20\d\d)\b")
 DATES = "protestmap_date_rows"
 """Doc.user_data key: (label, text) of each date span in text order, and their starts."""
+Trie = dict[str, "Trie"]
+"""Words by their characters; the key "" marks the end of a word."""
 NUMERIC = re.compile(r"^(?P<d>[12]?\d|3[01])\.(?P<m>1[0-2]|0?[1-9])\.(?P<y>\d{4}|\d{2})?$")
 
 
@@ -47,7 +49,31 @@ class DateRef:
 
 
 def _alts(words: Iterable[object]) -> str:
-    return "|".join(sorted((re.escape(str(w)) for w in words), key=len, reverse=True))
+    """A regex matching any of ``words``, the longest first, written as a trie so that the
+    engine reads each character once instead of trying every word in turn.
+
+    >>> _alts(["mai", "march", "marz"])
+    'ma(?:i|r(?:ch|z))'
+    >>> re.fullmatch(f"(?:{_alts(['jan', 'januar'])})a?", "januara") is not None
+    True
+    """
+    trie: Trie = {}
+    for word in words:
+        node = trie
+        for char in str(word):
+            node = node.setdefault(char, {})
+        node[""] = {}
+    return _trie_regex(trie)
+
+
+def _trie_regex(node: Trie) -> str:
+    branches = [re.escape(char) + _trie_regex(child) for char, child in sorted(node.items()) if char]
+    if not branches:
+        return ""
+    body = branches[0] if len(branches) == 1 else f"(?:{'|'.join(branches)})"
+    if "" not in node:
+        return body
+    return f"(?:{body})?" if len(branches) == 1 else f"{body}?"
 
 
 @cache
