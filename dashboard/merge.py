@@ -379,16 +379,33 @@ class _Linkage:
             near.setdefault(c, []).append(d)
             if d != c:
                 near.setdefault(d, []).append(c)
+        first, cluster, classes, articles = self.first, self.cluster, self.classes, self.articles
         for c in near:
-            alive[c] = [x for x in alive[c] if self.first[x]]
+            alive[c] = [x for x in alive[c] if first[x]]
         for x in sorted(chain.from_iterable(alive[c] for c in near)):
-            if not self.first[x]:
+            if not first[x]:
                 continue
-            later = [alive[d][bisect_right(alive[d], x):] for d in near[self.classes[x]]]
-            for y in later[0] if len(later) == 1 else sorted(chain.from_iterable(later)):
-                if (self.first[y] and self.cluster[x] != self.cluster[y]
-                        and self.join(self.cluster[x], self.cluster[y]) and not self.first[x]):
+            ys = self._later(x, near[classes[x]], alive)
+            if not ys:
+                continue
+            a = cluster[x]
+            sources, fits = self.sources.get(a) or {articles[a]}, self._fits(a)
+            for y in ys:
+                if (not first[y] or articles[y] in sources or classes[y] not in fits
+                        or not self.join(a, cluster[y])):
+                    continue
+                if not first[x]:
                     break
+                a = cluster[x]
+                sources, fits = self.sources[a], self._fits(a)
+
+    @staticmethod
+    def _later(x: int, linked: list[int], alive: list[list[int]]) -> list[int]:
+        """The events after ``x`` in the classes ``linked``, ascending."""
+        if len(linked) == 1:
+            ys = alive[linked[0]]
+            return ys[bisect_right(ys, x):]
+        return sorted(chain.from_iterable(alive[d][bisect_right(alive[d], x):] for d in linked))
 
 
 def _clusters(events: _Events, id_rank: np.ndarray) -> list[list[int]]:
