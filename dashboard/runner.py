@@ -31,7 +31,7 @@ from datetime import date
 from itertools import islice
 from multiprocessing import forkserver
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from dashboard.errors import BadInput
 from dashboard.ingest import read_articles
@@ -57,7 +57,9 @@ WORKERS = 2
 WARM_LANGUAGES = "PROTESTMAP_WARM_LANGUAGES"
 """Environment variable naming the languages whose pipelines the pool's server builds."""
 
-Extracted = list[tuple[Article, list[Event]]]
+Row = tuple[Any, ...]
+"""An event as a row of the events table: ``store.event_row`` (cheaper to pickle than an Event)."""
+Extracted = list[tuple[Article, list[Row]]]
 T = TypeVar("T")
 
 
@@ -87,6 +89,17 @@ def extract_batch(articles: list[Article]) -> list[list[Event]]:
     from dashboard.extract import extract_many
 
     return [events for _, events in extract_many(articles)]
+
+
+def extract_rows(articles: list[Article]) -> list[list[Row]]:
+    """The events of each article as rows (what a worker sends back to the parent).
+
+    Built here, not by ``dashboard.store``, so that workers never import DuckDB or pandas.
+
+    >>> extract_rows([])
+    []
+    """
+    return [[tuple(e.to_row().values()) for e in events] for events in extract_batch(articles)]
 
 
 def ingest(
@@ -191,7 +204,7 @@ def _here(batch: list[Article], summary: IngestSummary,
           on_error: Callable[[str], None]) -> Extracted:
     """Extract in this process: the whole batch, or article by article if that fails."""
     try:
-        return list(zip(batch, extract_batch(batch)))
+        return list(zip(batch, extract_rows(batch)))
     except Exception:  # noqa: BLE001 - any extraction bug costs one batch, not the ingest
         return _one_by_one(batch, summary, on_error)
 
@@ -200,7 +213,7 @@ def _pooled(batches: Iterator[list[Article]], workers: int, languages: set[str],
             summary: IngestSummary, on_error: Callable[[str], None]) -> Iterator[Extracted]:
     """Batches extracted by ``workers`` processes, in order; read ahead while they start."""
     context = _pool_context(languages)
-    in_flight: deque[tuple[list[Article], Future[list[list[Event]]]]] = deque()
+    in_flight: deque[tuple[list[Article], Future[list[list[Row]]]]] = deque()
     backlog: list[list[Article]] = []
     backlog_chars = 0
     with ProcessPoolExecutor(workers, mp_context=context) as pool:
@@ -249,16 +262,16 @@ def _pool_context(languages: set[str]) -> multiprocessing.context.BaseContext:
     return context
 
 
-def _submit(pool: ProcessPoolExecutor, batch: list[Article]) -> Future[list[list[Event]]]:
+def _submit(pool: ProcessPoolExecutor, batch: list[Article]) -> Future[list[list[Row]]]:
     try:
-        return pool.submit(extract_batch, batch)
+        return pool.submit(extract_rows, batch)
     except BrokenProcessPool as exc:
-        failed: Future[list[list[Event]]] = Future()
+        failed: Future[list[list[Row]]] = Future()
         failed.set_exception(exc)
         return failed
 
 
-def _collect(batch: list[Article], future: Future[list[list[Event]]], summary: IngestSummary,
+def _collect(batch: list[Article], future: Future[list[list[Row]]], summary: IngestSummary,
              on_error: Callable[[str], None]) -> Extracted:
     try:
         return list(zip(batch, future.result()))
@@ -271,7 +284,7 @@ def _one_by_one(batch: list[Article], summary: IngestSummary,
     done = []
     for article in batch:
         try:
-            done.append((article, extract_batch([article])[0]))
+            done.append((article, extract_rows([article])[0]))
         except Exception as exc:  # noqa: BLE001 - reported as this article's error
             message = f"{article.path or article.article_id}: extraction failed " \
                       f"({type(exc).__name__}: {exc})"
@@ -284,7 +297,7 @@ def _write(store: Store, batch: Extracted, summary: IngestSummary,
            on_update: Callable[[IngestSummary], None]) -> None:
     if not batch:
         return
-    result = store.add(batch, recluster=False)
+    result = store.add_rows(batch, recluster=False)
     summary.added += result.articles_added - len(batch)
     summary.known += result.articles_known
     summary.events += result.events_added - sum(len(events) for _, events in batch)

@@ -24,12 +24,13 @@ import os
 import random
 import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import cache
 from importlib.util import find_spec
+from operator import itemgetter
 from pathlib import Path
 from typing import Any, Self
 
@@ -120,6 +121,10 @@ SCHEMA_SQL = (
     ("CREATE TABLE IF NOT EXISTS clusters (event_id VARCHAR NOT NULL, "
      "cluster_id VARCHAR NOT NULL, merge_reason VARCHAR NOT NULL)"),
 )
+EventRow = tuple[Any, ...]
+"""The values of ``Event.to_row()``: ``EVENT_COLUMNS`` less ``event_id``, in that order."""
+ROW_INDEX = {column: i for i, column in enumerate(EVENT_COLUMNS[1:])}
+"""Position of each column in an ``EventRow``."""
 CLUSTER_SCHEMA = pa.schema([("event_id", pa.string()), ("cluster_id", pa.string()),
                             ("merge_reason", pa.string())])
 
@@ -147,13 +152,32 @@ def event_ids(article_id: str, events: Sequence[Event]) -> list[str]:
     >>> a == event_ids("a1", [e])[0], a != b
     (True, True)
     """
+    return _ids(article_id, [(e.sentence_index, e.event_type, e.place.name, e.kind)
+                             for e in events])
+
+
+def _ids(article_id: str, keys: Iterable[tuple[int, str, str, str]]) -> list[str]:
+    """:func:`event_ids` from each event's sentence index, type, place name and kind."""
     seen: dict[str, int] = {}
     ids = []
-    for e in events:
-        key = "\x1f".join((article_id, str(e.sentence_index), e.event_type, e.place.name, e.kind))
+    for sentence, event_type, place, kind in keys:
+        key = "\x1f".join((article_id, str(sentence), event_type, place, kind))
         n = seen[key] = seen.get(key, -1) + 1
         ids.append(hashlib.sha256(f"{key}\x1f{n}".encode()).hexdigest()[:24])
     return ids
+
+
+def event_row(event: Event) -> EventRow:
+    """``event`` as a row of the events table (without its id), as :meth:`Store.add_rows` takes.
+
+    >>> from dashboard.types import Place
+    >>> row = event_row(Event(article_id="a1", event_date=None, event_type="Protests",
+    ...                       sub_event_type="Peaceful protest", kind="incident",
+    ...                       place=Place("Almaty", None, None), evidence="..."))
+    >>> len(row) == len(EVENT_COLUMNS) - 1, row[ROW_INDEX["location"]]
+    (True, 'Almaty')
+    """
+    return tuple(event.to_row().values())
 
 
 @dataclass(frozen=True)
@@ -294,7 +318,7 @@ class Store:
             except duckdb.Error as exc:
                 raise StoreError(f"{path}: cannot open the database ({exc})") from None
 
-    def add(self, batch: Sequence[tuple[Article, list[Event]]], *,
+    def add(self, batch: Sequence[tuple[Article, Sequence[Event]]], *,
             recluster: bool = True) -> AddResult:
         """Store a batch of articles with their events in one transaction.
 
@@ -302,15 +326,22 @@ class Store:
         The clusters are recomputed in the same transaction when events were added,
         unless ``recluster`` is false (then call :meth:`recluster` after the last batch).
         """
-        first: dict[str, tuple[Article, list[Event]]] = {}
-        for article, events in batch:
-            first.setdefault(article.article_id, (article, events))
+        return self.add_rows([(a, [event_row(e) for e in events]) for a, events in batch],
+                             recluster=recluster)
+
+    def add_rows(self, batch: Sequence[tuple[Article, Sequence[EventRow]]], *,
+                 recluster: bool = True) -> AddResult:
+        """:meth:`add` for events given as rows (:func:`event_row`), cheap to send between
+        processes."""
+        first: dict[str, tuple[Article, Sequence[EventRow]]] = {}
+        for article, rows in batch:
+            first.setdefault(article.article_id, (article, rows))
         unique = list(first.values())
         if not unique:
             return AddResult(0, 0, 0, 0)
         with self._transaction() as con:
             known = _stored(con, [a.article_id for a, _ in unique])
-            fresh = [(a, evs) for a, evs in unique if a.article_id not in known]
+            fresh = [(a, rows) for a, rows in unique if a.article_id not in known]
             articles, events = _articles_table([a for a, _ in fresh]), _events_table(fresh)
             self._insert(con, "articles", articles)
             self._insert(con, "events", events)
@@ -480,17 +511,19 @@ def _articles_table(articles: Sequence[Article]) -> pa.Table:
     return _table(columns, ARTICLE_SCHEMA)
 
 
-def _events_table(batch: Sequence[tuple[Article, list[Event]]]) -> pa.Table:
+def _events_table(batch: Sequence[tuple[Article, Sequence[EventRow]]]) -> pa.Table:
     """One row per event (``EVENT_SCHEMA``); language, source and URL default to the article's."""
     ids: list[str] = []
-    rows: list[tuple[Any, ...]] = []
+    rows: list[EventRow] = []
     articles: list[Article] = []
+    key = itemgetter(*(ROW_INDEX[c] for c in ("sentence_index", "event_type", "location", "kind")))
     for article, events in batch:
-        ids += event_ids(article.article_id, events)
-        rows += [tuple(event.to_row().values()) for event in events]
+        ids += _ids(article.article_id, map(key, events))
+        rows += events
         articles += [article] * len(events)
     columns: dict[str, Sequence[Any]] = dict(zip(EVENT_COLUMNS[1:], zip(*rows)))
     columns["event_id"] = ids
+    columns["article_id"] = [a.article_id for a in articles]
     for column, field in (("language", "language"), ("source", "source"),
                           ("source_url", "url")):
         columns[column] = [value or getattr(article, field) for value, article

@@ -109,13 +109,13 @@ def test_first_updates_come_before_the_first_write(
     monkeypatch.setattr(runner, "BATCH", 2)
     written: list[int] = []
     updates: list[tuple[int, int]] = []
-    original = Store.add
+    original = Store.add_rows
 
-    def add(self: Store, batch: list[tuple[Article, list[Event]]], **kwargs: Any) -> Any:
+    def add_rows(self: Store, batch: list[tuple[Article, list[runner.Row]]], **kwargs: Any) -> Any:
         written.append(len(batch))
         return original(self, batch, **kwargs)
 
-    monkeypatch.setattr(Store, "add", add)
+    monkeypatch.setattr(Store, "add_rows", add_rows)
     folder = tmp_path / "articles"
     write_articles(folder, 5)
     with Store(tmp_path / "e.duckdb") as store:
@@ -123,3 +123,12 @@ def test_first_updates_come_before_the_first_write(
                       on_update=lambda s: updates.append((s.added, len(written))))
     assert updates[:3] == [(2, 0), (4, 0), (5, 0)]
     assert written == [5]
+
+
+def test_workers_send_the_rows_the_store_makes_of_events(monkeypatch: pytest.MonkeyPatch) -> None:
+    from dashboard.store import event_row
+
+    articles = [Article("a1", "Protest in Almaty.", "en"), Article("a2", "Protest.", "en")]
+    monkeypatch.setattr(runner, "extract_batch", two_events)
+    assert runner.extract_rows(articles) == [[event_row(e) for e in events]
+                                             for events in two_events(articles)]
