@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
 from functools import cache
 from itertools import product
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 from pathlib import Path
 
 import numpy
@@ -34,6 +34,8 @@ STARTS = "protestmap_cue_starts"
 TEXT = "protestmap_text"
 """Key of the per-group cue index in Doc.user_data (plain tuples, cheap to read)."""
 Lemmas = Mapping[str, str]
+BY_POSITION = itemgetter(1, 2, 0)
+"""Sort key of a cue (label, start, end): by start, end, then label."""
 
 
 def norm_of(word: str, lemmas: Lemmas) -> str:
@@ -64,10 +66,12 @@ def segments(words: Sequence[str], lemmas: Lemmas) -> list[list[frozenset[str]]]
     return [seg for seg in out if seg]
 
 
-def _find_rest(doc: Doc, end: int, rest: list[list[frozenset[str]]]) -> int | None:
+def _find_rest(norms: list[int], end: int, rest: list[list[frozenset[int]]]) -> int | None:
+    """Where the segments after a phrase's gaps end, each within six tokens of the one
+    before (``norms``: the doc's Token.norm hashes), or None."""
     for seg in rest:
-        for j in range(end, min(end + MAX_GAP + 1, len(doc) - len(seg) + 1)):
-            if all(doc[j + k].norm_ in norms for k, norms in enumerate(seg)):
+        for j in range(end, min(end + MAX_GAP + 1, len(norms) - len(seg) + 1)):
+            if all(norms[j + k] in accepted for k, accepted in enumerate(seg)):
                 end = j + len(seg)
                 break
         else:
@@ -223,9 +227,11 @@ class CueTagger:
 
     def __init__(self, nlp: Language, lexicon: Lexicon) -> None:
         self.phrases = PhraseMatcher(nlp.vocab, attr="NORM")
-        self.keys: dict[int, tuple[str, str, list[list[frozenset[str]]]]] = {}
+        self.keys: dict[int, tuple[str, str, list[list[frozenset[int]]]]] = {}
+        strings = nlp.vocab.strings
         for key, group, label, rest, alternatives in cue_patterns(nlp, lexicon):
-            self.keys[nlp.vocab.strings.add(key)] = (group, label, rest)
+            hashed = [[frozenset(strings.add(n) for n in norms) for norms in seg] for seg in rest]
+            self.keys[strings.add(key)] = (group, label, hashed)
             docs = []
             for norms in alternatives:
                 doc = Doc(nlp.vocab, words=["x"] * len(norms))
@@ -236,15 +242,18 @@ class CueTagger:
 
     def __call__(self, doc: Doc) -> Doc:
         index: dict[str, list[tuple[str, int, int]]] = defaultdict(list)
+        norms: list[int] | None = None
         for key, start, end in self.phrases(doc):
             group, label, rest = self.keys[key]
             if rest:
-                found = _find_rest(doc, end, rest)
+                if norms is None:
+                    norms = doc.to_array(NORM).tolist()
+                found = _find_rest(norms, end, rest)
                 if found is None:
                     continue
                 end = found
             index[group].append((label, start, end))
-        ordered = {g: sorted(v, key=lambda c: (c[1], c[2], c[0])) for g, v in index.items()}
+        ordered = {g: sorted(v, key=BY_POSITION) for g, v in index.items()}
         doc.user_data[INDEX] = ordered
         doc.user_data[STARTS] = {g: [c[1] for c in v] for g, v in ordered.items()}
         return doc

@@ -13,7 +13,6 @@ from __future__ import annotations
 from array import array
 from collections.abc import ItemsView, Iterator, Mapping, Sequence
 from itertools import accumulate
-from operator import itemgetter
 from pathlib import Path
 
 import numpy
@@ -37,29 +36,27 @@ class LemmaTable(Mapping[str, str]):
     """
 
     def __init__(self, table: Mapping[str, str]) -> None:
-        unsorted = list(table)
-        hashes = numpy.fromiter(map(get_string_id, unsorted), numpy.uint64, len(unsorted))
-        order = numpy.argsort(hashes, kind="stable")
-        forms = itemgetter(*order.tolist())(unsorted) if len(unsorted) > 1 else unsorted
-        names = sorted(set(table.values()))
-        number = {name: i for i, name in enumerate(names)}
-        numbers = numpy.array([number[table[f]] for f in unsorted], dtype=numpy.int32)
-        self.hashes = hashes[order]
+        forms = list(table)
+        hashes = numpy.fromiter(map(get_string_id, forms), numpy.uint64, len(forms))
+        self.order = numpy.argsort(hashes, kind="stable").astype(numpy.int32)
+        """Position in ``forms`` of each hash of ``hashes``."""
+        self.hashes = hashes[self.order]
         self.form_text = SEPARATOR.join(forms)
         if (self.hashes[1:] == self.hashes[:-1]).any() or self.form_text.count(SEPARATOR) > max(len(forms) - 1, 0):
             raise ValueError("forms must have distinct hashes and no NUL character")
-        self.lemma_number = array("i", numbers[order].tobytes())
-        self.names = SEPARATOR.join(names)
-        self.starts = array("q", accumulate((len(n) + 1 for n in names), initial=0))
-        self.digest = fingerprint(self.hashes.tobytes(), self.lemma_number.tobytes(), self.names)
+        number: dict[str, int] = {}
+        self.lemma_number = array("i", [number.setdefault(v, len(number)) for v in table.values()])
+        self.names = SEPARATOR.join(number)
+        self.starts = array("q", accumulate((len(n) + 1 for n in number), initial=0))
+        self.digest = fingerprint(self.form_text, self.lemma_number.tobytes(), self.names)
         """A hash of the table's content (a key for what is built from it)."""
 
     def _positions(self, hashes: numpy.ndarray) -> list[int]:
-        """Index of each hash among the keys, -1 where it is absent."""
+        """Position of each hashed form in the table, -1 where it is absent."""
         if not len(self.hashes):
             return [-1] * len(hashes)
         at = numpy.minimum(self.hashes.searchsorted(hashes), len(self.hashes) - 1)
-        return numpy.where(self.hashes[at] == hashes, at, -1).tolist()  # type: ignore[no-any-return]
+        return numpy.where(self.hashes[at] == hashes, self.order[at], -1).tolist()  # type: ignore[no-any-return]
 
     def _lemma(self, position: int) -> str:
         n = self.lemma_number[position]
