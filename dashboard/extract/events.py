@@ -159,11 +159,11 @@ def read_facts(sentence: Sentence, marks: Marks, doc: Doc, lexicon: Lexicon, pub
                context: tuple[str, ...], year: int | None = None) -> Facts:
     """Collect one parsed sentence's triggers, places, dates, counts and sources."""
     authorities = {label for label, _, _ in marks.auth}
-    counts = marks.counts
+    counts, places, triggers = marks.counts, marks.places, marks.triggers
     return Facts(
         sentence=sentence,
-        classes=frozenset(label for label, _ in marks.triggers) | gathering(counts),
-        places=resolve_places([label for label, _, _ in marks.places], context),
+        classes=frozenset(label for label, _ in triggers) | gathering(counts),
+        places=resolve_places([label for label, _, _ in places], context),
         dates=[resolve_date(label, text, published, lexicon.dates, year) for label, text in marks.dates],
         counts=counts,
         authority=next((a for a in lexicon.authorities if a in authorities), "") if authorities else "",
@@ -173,11 +173,11 @@ def read_facts(sentence: Sentence, marks: Marks, doc: Doc, lexicon: Lexicon, pub
         history=bool(marks.history),
         anaphoric=bool(marks.anaphora),
         coordinated=coordinated_places(marks),
-        abroad=any(foreign_locality(label, context) and not origin(doc, start, lexicon)
-                   for label, start, _ in marks.places),
+        abroad=bool(places) and any(foreign_locality(label, context) and not origin(doc, start, lexicon)
+                                    for label, start, _ in places),
         live_entry=bool(CLOCK.match(sentence.text)),
         irrealis=irrealis(marks),
-        acts=sum(label in DESTRUCTIVE for label, _ in marks.triggers),
+        acts=sum(label in DESTRUCTIVE for label, _ in triggers) if triggers else 0,
     )
 
 
@@ -191,6 +191,8 @@ def resolve_places(surfaces: Sequence[str], context: tuple[str, ...]) -> list[Pl
     """Resolve a sentence's place names; a generic landmark word ("акимата", "airport")
     takes the sentence's own names as context when it has any (the akimat of the city
     named next to it, not of the city the article is mostly about)."""
+    if not surfaces:
+        return []
     named = tuple(x for x in surfaces if x[:1].isupper())
     return [resolve_place(x, named if named and not x[:1].isupper() else context) for x in surfaces]
 

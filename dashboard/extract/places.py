@@ -161,6 +161,8 @@ def most_specific(places: Sequence[Place], anchor: Place | None = None) -> Place
     >>> most_specific([a, airport]).name, most_specific([airport]) is None
     ('Aktau', True)
     """
+    if not places:
+        return None
     home = [p for p in places if p.country == HOME and p.kind in RANK]
     cities = [p for p in home if p.kind == "city"] or ([anchor] if anchor is not None else [])
     home = [p for p in home if p.kind != "landmark" or any(near(p, c) for c in cities)

@@ -58,6 +58,8 @@ def classify(classes: frozenset[str]) -> tuple[str, str] | None:
     >>> classify(frozenset({"troops"})) is None
     True
     """
+    if not classes:
+        return None
     for rule in TYPE_RULES:
         if classes & rule.any_of and rule.all_of <= classes:
             return rule.event_type, rule.sub_event_type
@@ -102,8 +104,11 @@ class TriggerTagger:
         spans += [Span(doc, s, e, label="peaceful") for _, s, e in cues(doc, "peaceful")]
         if self.compounds is not None and self.compounds_anywhere.search(doc_text(doc).lower()):
             covered = {i for sp in spans for i in range(sp.start, sp.end)} | negated
+            known = self.known
             for i, norm in enumerate(doc.to_array(NORM).tolist()):
-                label = self._compound_class(doc, norm)
+                label = known.get(norm)
+                if label is None:
+                    label = self._compound_class(doc, norm)
                 if label and i not in covered:
                     spans.append(Span(doc, i, i + 1, label=label))
         publish(doc, "triggers", sorted(spans, key=lambda s: (s.start, s.end)))
