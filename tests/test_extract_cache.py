@@ -148,3 +148,11 @@ def test_a_tagger_from_cached_patterns_finds_the_same_cues(folder: Path) -> None
         nlp = build_pipeline.__wrapped__("de")
         found.append(cues(nlp(TEXT), "trigger") + cues(nlp(TEXT), "noun"))
     assert found[0] == found[1] and found[0]
+
+
+def test_lemmatizer_gives_the_lookup_tables_lemmas() -> None:
+    plain = dict(srsly.read_gzip_json(LOOKUPS / "de_lemma_lookup.json.gz"))
+    doc = build_pipeline("de")(TEXT + " HÄUSER brannten")
+    for token in doc:
+        lemma = plain.get(token.text) or plain.get(token.text.lower(), token.text)
+        assert (token.lemma_, token.norm_) == (lemma, lemma.lower())

@@ -11,7 +11,9 @@
 - ``protestmap_counts``    numbers + nouns + cues -> doc.spans["counts"]          (counts.py)
 - ``protestmap_places``    gazetteer surface forms -> doc.spans["places"]         (places.py)
 
-Pipelines are built lazily, once per process and language.
+Pipelines are built lazily, once per process and language. What is slow to
+compile (lemma tables, cue patterns, the prefilter's automaton) is read from the
+per-user disk cache when a build from the same inputs is there (``diskcache.py``).
 """
 
 from __future__ import annotations
