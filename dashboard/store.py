@@ -382,6 +382,11 @@ class Store:
         finally:
             con.unregister("new_rows")
 
+    def is_empty(self) -> bool:
+        """Whether no article is stored yet."""
+        with self._connect(read_only=True) as con:
+            return con.execute("SELECT 1 FROM articles LIMIT 1").fetchone() is None
+
     def known_ids(self, ids: Sequence[str]) -> set[str]:
         """Those of ``ids`` whose article is already stored."""
         if not ids:

@@ -202,8 +202,10 @@ def test_versions_change_with_the_data(store: Store) -> None:
 
 
 def test_known_ids(store: Store) -> None:
+    assert store.is_empty()
     store.add([(article(1), [])])
     assert store.known_ids(["a1", "a2"]) == {"a1"}
+    assert not store.is_empty()
 
 
 @pytest.mark.parametrize("env, expected", [
