@@ -40,7 +40,8 @@ Tallies are never merged (the counting rule handles their series).
 
 from __future__ import annotations
 
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
+from functools import cache
 from itertools import chain, pairwise
 
 import numpy as np
@@ -79,6 +80,7 @@ def with_cluster_reviews(df: pd.DataFrame, reviews: pd.DataFrame) -> pd.DataFram
     return df.assign(cluster_review=[values.get(str(e), "") for e in df["event_id"]])
 
 
+@cache
 def _day(day: int) -> str:
     return str(np.datetime64(int(day), "D"))
 
@@ -131,9 +133,10 @@ class _Events:
             np.where(point & self.compatible[rows], -1, self.type_code[rows]),
             np.where(point, -1, self.subtype_code[rows]),
             *(x[rows].view(np.int64) for x in (self.lat, self.lon, self.geonameid))])
+        order = np.lexsort(table.T)
+        ordered = table[order]
         out = np.full(len(self.event_id), -1, np.int64)
-        if len(rows):
-            out[rows] = np.unique(table, axis=0, return_inverse=True)[1].reshape(-1)
+        out[rows[order]] = np.cumsum(np.concatenate([[False], (ordered[1:] != ordered[:-1]).any(1)]))
         return out
 
     def filings(self, rows: np.ndarray) -> pd.DataFrame:
@@ -382,7 +385,10 @@ class _Linkage:
         first, cluster, classes, articles = self.first, self.cluster, self.classes, self.articles
         for c in near:
             alive[c] = [x for x in alive[c] if first[x]]
-        for x in sorted(chain.from_iterable(alive[c] for c in near)):
+        last = {c: max(alive[d][-1] if alive[d] else -1 for d in linked)
+                for c, linked in near.items()}
+        for x in sorted(chain.from_iterable(alive[c][:bisect_left(alive[c], last[c])]
+                                            for c in near)):
             if not first[x]:
                 continue
             ys = self._later(x, near[classes[x]], alive)
