@@ -98,9 +98,10 @@ class TriggerTagger:
 
     def __call__(self, doc: Doc) -> Doc:
         negated = {e for _, _, e in cues(doc, "negation")}
-        names = [(s, e) for _, s, e in cues(doc, "actor")]
+        names = [(s, e) for _, s, e in cues(doc, "actor") if e - s > 1]
         spans = [Span(doc, s, e, label=label) for label, s, e in cues(doc, "trigger")
-                 if s not in negated and not any(a <= s and e <= b and b - a > e - s for a, b in names)]
+                 if s not in negated and not (names and any(a <= s and e <= b and b - a > e - s
+                                                            for a, b in names))]
         spans += [Span(doc, s, e, label="peaceful") for _, s, e in cues(doc, "peaceful")]
         if self.compounds is not None and self.compounds_anywhere.search(doc_text(doc).lower()):
             covered = {i for sp in spans for i in range(sp.start, sp.end)} | negated
