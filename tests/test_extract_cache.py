@@ -156,3 +156,13 @@ def test_lemmatizer_gives_the_lookup_tables_lemmas() -> None:
     for token in doc:
         lemma = plain.get(token.text) or plain.get(token.text.lower(), token.text)
         assert (token.lemma_, token.norm_) == (lemma, lemma.lower())
+
+
+def test_changed_inputs_give_a_new_key_not_the_stale_automaton(folder: Path) -> None:
+    lexicon, lemmas = load_lexicon("en"), lemma_table("en")
+    Prefilter(lexicon, lemmas, ["Almaty"])
+    before = [p.name for p in folder.iterdir()]
+    changed = Prefilter(lexicon, lemmas, ["Almaty", "Xyzzyville"])
+    after = [p.name for p in folder.iterdir()]
+    assert before != after and len(after) == 1
+    assert changed.hits("we met in xyzzyville") == [10]
