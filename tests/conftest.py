@@ -2,10 +2,24 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+
+from dashboard.extract.diskcache import CACHE_ENV
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Start-up caches go to a folder of this run, not the user's cache."""
+    if CACHE_ENV not in os.environ:
+        folder = tempfile.mkdtemp(prefix="protestmap-cache-")
+        os.environ[CACHE_ENV] = folder
+        config.add_cleanup(lambda: shutil.rmtree(folder, ignore_errors=True))
+
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "seeds" / "000_6e6f88a621e68b95.txt"

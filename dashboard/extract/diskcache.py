@@ -29,9 +29,10 @@ T = TypeVar("T")
 def cache_dir() -> Path:
     """The folder cached values live in (it need not exist).
 
-    >>> os.environ[CACHE_ENV] = "/tmp/x"; str(cache_dir())
+    >>> from unittest.mock import patch
+    >>> with patch.dict(os.environ, {CACHE_ENV: "/tmp/x"}):
+    ...     str(cache_dir())
     '/tmp/x'
-    >>> del os.environ[CACHE_ENV]
     """
     override = os.environ.get(CACHE_ENV)
     if override:
