@@ -224,8 +224,8 @@ without coordinates, and a city without coordinates."""
 TYPES = ("Riots", "Protests", "Strategic developments", "Violence against civilians", "")
 
 
-def synthetic(seed: int, n: int) -> pd.DataFrame:
-    """``n`` random reports on a few places and days, many per article, with reviews."""
+def synthetic(seed: int, n: int, articles: int) -> pd.DataFrame:
+    """``n`` random reports by ``articles`` articles on a few places and days, with reviews."""
     rng = np.random.default_rng(seed)
     popular = rng.dirichlet(np.full(len(PLACES), 0.3))
     places = [PLACES[k] for k in rng.choice(len(PLACES), n, p=popular)]
@@ -234,7 +234,7 @@ def synthetic(seed: int, n: int) -> pd.DataFrame:
     dated = rng.random(n) > 0.03
     return pd.DataFrame({
         "event_id": [f"{k:x}" for k in rng.permutation(n) * 7919 % 100_003],
-        "article_id": [f"a{k}" for k in rng.integers(0, max(n // 4, 2), n)],
+        "article_id": [f"a{k}" for k in rng.integers(0, articles, n)],
         "kind": np.where(rng.random(n) < 0.05, "tally", "incident"),
         "event_type": rng.choice(TYPES, n, p=[0.4, 0.3, 0.1, 0.1, 0.1]),
         "sub_event_type": rng.choice(["", "Violent demonstration"], n),
@@ -247,9 +247,10 @@ def synthetic(seed: int, n: int) -> pd.DataFrame:
     })
 
 
-@pytest.mark.parametrize("seed, n", [(seed, n) for seed in range(8) for n in (40, 300)])
-def test_clusters_are_those_of_trying_every_matching_pair_best_first(seed, n):
-    df = synthetic(seed, n)
+@pytest.mark.parametrize("seed, n, articles", [
+    (seed, n, articles) for seed in range(6) for n, articles in ((40, 10), (300, 75), (300, 10))])
+def test_clusters_are_those_of_trying_every_matching_pair_best_first(seed, n, articles):
+    df = synthetic(seed, n, articles)
     merged = merge_events(df)
     assert merged["cluster_id"].duplicated().sum() > n / 8
     assert merged[["cluster_id", "merge_reason"]].equals(reference_merge(df)[["cluster_id", "merge_reason"]])
