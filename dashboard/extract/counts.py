@@ -250,8 +250,8 @@ def _first_in(items: list[tuple[str, int, int]], starts: list[int], window: rang
 
 class Stretches:
     """One doc's numbers with what the count rules read around them: the stretch of
-    each (between the numbers before and after it, inside its sentence), punctuation
-    and number-like tokens as plain lists, and the cues by group."""
+    each (between the numbers before and after it, inside its sentence), which tokens
+    are punctuation (one plain list), and the cues by group."""
 
     def __init__(self, doc: Doc, numbers: list[NumberSpan]) -> None:
         self.punct: list[bool] = doc.to_array(IS_PUNCT).tolist()

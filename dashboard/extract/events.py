@@ -64,6 +64,7 @@ RETOLD_KM = 10.0
 """A headline retold in the body with a common specific trigger lies within this distance."""
 T = TypeVar("T")
 
+
 @dataclass(slots=True)
 class Facts:
     """What the rules found in one sentence."""
