@@ -50,7 +50,8 @@ CHECK = 512
 SMALL = 16
 """Up to this many articles are extracted without starting the pool."""
 MAX_CHUNK_CHARS = 4_000_000
-"""A batch or read-ahead holds at most this much article text, however many articles."""
+"""A batch or read-ahead holds at most this much article text, however many articles; a write
+is made sooner when its batches hold this much."""
 START_AHEAD_CHARS = 16_000_000
 """Article text read ahead while the pool starts (the parent's core is free until then)."""
 WORKERS = 2
