@@ -266,3 +266,16 @@ def test_an_old_empty_file_is_not_a_database(tmp_path: Path) -> None:
     os.utime(path, (0, 0))
     with pytest.raises(StoreError, match="cannot open the database .*not a valid DuckDB"):
         Store(path).create_schema()
+
+
+def test_threads_of_one_process_take_turns(store: Store) -> None:
+    """Every operation attaches the file to the process's one host connection, under a lock."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def add_and_read(n: int) -> int:
+        Store(store.path).add([(article(n), [event(n)])])
+        return len(Store(store.path).events_frame())
+
+    with ThreadPoolExecutor(4) as pool:
+        seen = list(pool.map(add_and_read, range(12)))
+    assert len(store.articles_frame()) == 12 and max(seen) == 12
