@@ -17,8 +17,8 @@ the peak of memory allocated while merging (``tracemalloc``, a separate run) of 
 current ``merge_events`` and, for the sets named in ``--old``, of ``merge_events`` as
 of commit ``--commit`` (read with ``git show``), and whether both give the same
 ``cluster_id`` and ``merge_reason``. On the 2-core bench machine the old code took
-2.4 s and 240 MB on ``14k`` and 62 s and 4.9 GB on ``block``, so by default it runs
-on ``14k`` only.
+2.4 s and 240 MB on ``14k``, 61 s and 3.9 GB on ``57k`` and 62 s and 4.9 GB on
+``block``, so by default it runs on ``14k`` only.
 
     python bench/merge.py                      # all sets; the old code on 14k only
     python bench/merge.py --old 14k block      # the old code on the dense block too
