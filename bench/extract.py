@@ -17,6 +17,11 @@ Words are whitespace-separated words of the article bodies. Each measure is the
 best of ``--rounds``; all runs and the load average are printed, because the
 machine may be shared.
 
+``--new-words 0.2`` replaces a fifth of each article's lowercase words (never a lexicon
+word) by random word forms of its language from spacy-lookups-data's lemma tables, so
+that the vocabulary keeps growing with the corpus as real news does; without it every
+article is one of 27, and spaCy's and the lemmatisers' caches stay warm.
+
 With several sizes (``--megabytes 1,5,20``) it also prints the marginal throughput
 between the two largest: extra words over extra seconds, the rate once start-up and
 other fixed costs are paid.
@@ -120,13 +125,64 @@ def vary(body: str, n: int) -> str:
     return "\n\n".join([lead, *(FIGURE.sub(scale, p) for p in rest), f"({n})"])
 
 
-def write_corpus(folder: Path, n_articles: int) -> list[tuple[str, str]]:
-    """Write ``n_articles`` varied articles as ``.txt`` with front matter; (language, body) each."""
+LOWER_WORD = re.compile(r"(?<![\w-])[a-zäöüßа-яё]{4,}(?![\w-])")
+
+
+def lemma_tables(languages: set[str]) -> dict[str, dict[str, str]]:
+    """form -> lemma of each language, spacy-lookups-data's tables."""
+    import spacy_lookups_data
+    import srsly
+
+    folder = Path(spacy_lookups_data.__file__).parent / "data"
+    return {lang: dict(srsly.read_gzip_json(folder / f"{lang}_lemma_lookup.json.gz"))
+            for lang in sorted(languages)}
+
+
+def fresh_words(text: str, n: int, words: list[str], share: float, keep: frozenset[str]) -> str:
+    """``text`` with ``share`` of its lowercase words (not in ``keep``) replaced by random
+    forms of ``words``: a corpus whose vocabulary keeps growing, as real news does.
+
+    >>> fresh_words("the crowd gathered", 1, ["zebra"], 1.0, frozenset({"crowd"}))
+    'the crowd zebra'
+    """
+    rng = random.Random(n)
+
+    def swap(match: re.Match[str]) -> str:
+        word = match.group()
+        return rng.choice(words) if word not in keep and rng.random() < share else word
+
+    return LOWER_WORD.sub(swap, text)
+
+
+def lexicon_forms(language: str, lemmas: dict[str, str]) -> frozenset[str]:
+    """Every word of the extraction lexicon's phrases and every form the lemma table
+    gives one of them as lemma (never replaced)."""
+    from dashboard.extract.lexicon import load_lexicon
+
+    groups = load_lexicon(language).phrase_groups()
+    words = {w.lower() for table in groups.values() for phrases in table.values()
+             for p in phrases for w in p.split()}
+    return frozenset(words | {f.lower() for f, lemma in lemmas.items() if lemma.lower() in words})
+
+
+def write_corpus(folder: Path, n_articles: int, new_words: float = 0.0) -> list[tuple[str, str]]:
+    """Write ``n_articles`` varied articles as ``.txt`` with front matter; (language, body) each.
+
+    With ``new_words`` > 0 that share of each article's lowercase words (lexicon words
+    kept) is replaced by random word forms of its language (see :func:`fresh_words`).
+    """
     samples = seeds()
+    languages = {language for _, _, language in samples}
+    tables = lemma_tables(languages) if new_words else {}
+    lists = {lang: sorted(w for w in table if LOWER_WORD.fullmatch(w))
+             for lang, table in tables.items()}
+    keep = {lang: lexicon_forms(lang, table) for lang, table in tables.items()}
     texts = []
     for n in range(n_articles):
         fields, body, language = samples[n % len(samples)]
         text = vary(body, n)
+        if new_words:
+            text = fresh_words(text, n, lists[language], new_words, keep[language])
         if fields.get("published"):
             day = date.fromisoformat(str(fields["published"])[:10]) + timedelta(days=n % 3)
             fields = {**fields, "published": day.isoformat()}
@@ -232,6 +288,7 @@ class Size:
 
     articles: int
     words: int
+    distinct: int
     megabytes: float
     languages: dict[str, int]
     cli: list[Run]
@@ -239,23 +296,24 @@ class Size:
     tokenizer: float
 
 
-def measure(n: int, rounds: int, workers: list[int]) -> Size:
+def measure(n: int, rounds: int, workers: list[int], new_words: float) -> Size:
     """Every measure on a fresh corpus of ``n`` articles."""
     with tempfile.TemporaryDirectory() as tmp:
         corpus = Path(tmp) / "corpus"
-        texts = write_corpus(corpus, n)
+        texts = write_corpus(corpus, n, new_words)
         cli = [cli_run(corpus, Path(tmp) / f"cli{i}.duckdb") for i in range(rounds)]
         runner = {w: [in_process_run(corpus, Path(tmp) / f"w{w}-{i}.duckdb", w)
                       for i in range(rounds)] for w in workers}
         baseline = max(tokenizer_words_per_second(texts) for _ in range(rounds))
     return Size(n, sum(len(t.split()) for _, t in texts),
+                len({w for _, t in texts for w in t.split()}),
                 sum(len(t.encode()) for _, t in texts) / 1e6,
                 dict(sorted(Counter(lang for lang, _ in texts).items())), cli, runner, baseline)
 
 
 def report(size: Size, rounds: int) -> None:
-    print(f"corpus: {size.articles} articles {size.languages}, {size.words:,} words, "
-          f"{size.megabytes:.2f} MB")
+    print(f"corpus: {size.articles} articles {size.languages}, {size.words:,} words "
+          f"({size.distinct:,} distinct), {size.megabytes:.2f} MB")
     memory = max(size.cli, key=lambda r: r.peak_kb)
     print(f"  protestmap ingest (best of {rounds}): {describe(size.cli, size.words)}")
     print(f"  peak memory of protestmap ingest (PSS of ingest + pool server + workers): "
@@ -282,13 +340,16 @@ def main() -> None:
     parser.add_argument("--workers", default="2",
                         help="comma-separated worker counts for the in-process runner "
                              "(default 2; 0 extracts in the parent; '' skips it)")
+    parser.add_argument("--new-words", type=float, default=0.0,
+                        help="share of each article's lowercase words replaced by random word "
+                             "forms of its language, so the vocabulary keeps growing (default 0)")
     args = parser.parse_args()
     per_article = sum(len(b.encode()) for _, b, _ in seeds()) / len(seeds())
     counts = [args.articles] if args.articles else [
         int(float(mb) * 1e6 / per_article) + 1 for mb in args.megabytes.split(",")]
     workers = [int(w) for w in args.workers.split(",") if w]
     load_before = os.getloadavg()
-    sizes = [measure(n, args.rounds, workers) for n in counts]
+    sizes = [measure(n, args.rounds, workers, args.new_words) for n in counts]
     cpuinfo = Path("/proc/cpuinfo").read_text().splitlines()
     model = next((ln.split(":", 1)[1].strip() for ln in cpuinfo if ln.startswith("model name")),
                  "?")
