@@ -11,6 +11,9 @@
 - ``protestmap_counts``    numbers + nouns + cues -> doc.spans["counts"]          (counts.py)
 - ``protestmap_places``    gazetteer surface forms -> doc.spans["places"]         (places.py)
 
+Each new word form becomes a spaCy lexeme, whose attributes are computed once:
+only those something here reads are (``LEXEME_ATTRS``), not spaCy's two dozen.
+
 Pipelines are built lazily, once per process and language. What is slow to
 compile (lemma tables, cue patterns, the prefilter's automaton) is read from the
 per-user disk cache when a build from the same inputs is there (``diskcache.py``).
@@ -21,6 +24,7 @@ from __future__ import annotations
 from functools import cache
 
 import spacy
+from spacy.attrs import IS_PUNCT, IS_SPACE, LANG, LIKE_NUM, LOWER, NORM
 from spacy.language import Language
 
 from dashboard.extract import counts, cues, dates, places, triggers  # noqa: F401  (registers factories)
@@ -35,6 +39,12 @@ RULE_COMPONENTS: tuple[str, ...] = (
     "protestmap_places",
 )
 
+LEXEME_ATTRS = frozenset({LOWER, NORM, LIKE_NUM, IS_PUNCT, IS_SPACE, LANG})
+"""Lexeme attributes computed for new word forms: Token.lower_, .norm_ (before the
+lemmatizer sets it), .like_num and .is_punct are read by the components; spaCy
+itself reads is_space and lang. The others (shape, prefix, is_stop, like_url...)
+would cost several microseconds per new form and stay unset (0)."""
+
 
 @cache
 def build_pipeline(lang: str) -> Language:
@@ -45,6 +55,9 @@ def build_pipeline(lang: str) -> Language:
     """
     load_lexicon(lang)
     nlp = spacy.blank(lang)
+    vocab = nlp.vocab
+    getters = vocab.lex_attr_getters  # type: ignore[attr-defined]  # (not in spaCy's stub)
+    vocab.lex_attr_getters = {attr: get for attr, get in getters.items() if attr in LEXEME_ATTRS}  # type: ignore[attr-defined]
     nlp.add_pipe("sentencizer")
     for name in RULE_COMPONENTS:
         nlp.add_pipe(name)
