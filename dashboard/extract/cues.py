@@ -30,9 +30,9 @@ from dashboard.extract.lexicon import Lexicon, load_lexicon
 GAP = "..."
 MAX_GAP = 6
 INDEX = "protestmap_cues"
-STARTS = "protestmap_cue_starts"
-TEXT = "protestmap_text"
 """Key of the per-group cue index in Doc.user_data (plain tuples, cheap to read)."""
+TEXT = "protestmap_text"
+"""Key of the doc's text in Doc.user_data (see :func:`doc_text`)."""
 Lemmas = Mapping[str, str]
 BY_POSITION = itemgetter(1, 2, 0)
 """Sort key of a cue (label, start, end): by start, end, then label."""
@@ -253,9 +253,7 @@ class CueTagger:
                     continue
                 end = found
             index[group].append((label, start, end))
-        ordered = {g: sorted(v, key=BY_POSITION) for g, v in index.items()}
-        doc.user_data[INDEX] = ordered
-        doc.user_data[STARTS] = {g: [c[1] for c in v] for g, v in ordered.items()}
+        doc.user_data[INDEX] = {g: sorted(v, key=BY_POSITION) for g, v in index.items()}
         return doc
 
 
@@ -268,17 +266,6 @@ def make_cue_tagger(nlp: Language, name: str) -> CueTagger:
 def cues(doc: Doc, group: str) -> list[tuple[str, int, int]]:
     """(label, start, end) of the cue spans of one group, in text order."""
     return doc.user_data.get(INDEX, {}).get(group, [])
-
-
-def cues_in(span: Span, group: str) -> list[tuple[str, int, int]]:
-    """The cues of one group that start inside ``span`` (a sentence of a longer doc),
-    found by bisection on the cue starts."""
-    doc = span.doc
-    items = doc.user_data.get(INDEX, {}).get(group)
-    if not items:
-        return []
-    starts = doc.user_data[STARTS][group]
-    return items[bisect_left(starts, span.start):bisect_left(starts, span.end)]
 
 
 def publish(doc: Doc, name: str, spans: list[Span]) -> None:
