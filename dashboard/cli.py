@@ -12,6 +12,7 @@ import math
 import os
 import subprocess
 import sys
+import textwrap
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
@@ -215,6 +216,11 @@ AllReports = Annotated[bool, typer.Option(
     "--all-reports", "--sources",
     help="One row per report (each article's account, with its evidence and language) "
          "instead of one row per event.")]
+EVIDENCE_CHARS = 240
+"""The evidence shown per event in the ``events`` table."""
+WIDE = 120
+"""From this terminal width on, the ``events`` table names each event's sources."""
+"""The evidence shown per event in the ``events`` table."""
 MEASURE_WORDS = {"fatalities": "killed", "injuries": "injured", "arrests": "arrested",
                  "crowd_size": "crowd"}
 REPORT_FIELDS = ("event_id", "article_id", "source", "source_url", "title", "published",
@@ -273,15 +279,18 @@ def _print_clusters(df: Any, json_: bool) -> None:
                          for r in reports[row["cluster_id"]].to_dict(orient="records")]}
             for row in clusters.to_dict(orient="records")])
         return
+    from rich.console import Console
+
     table = _table(f"{len(clusters)} events from {len(df)} reports", "sources", "evidence")
+    names = Console().width >= WIDE
     for row in clusters.to_dict(orient="records"):
         claims = _ranges(row)
         _add_row(
-            table, _dates(row), f"{row['event_type']} ({row['kind']})", _place(row),
-            ", ".join(f"{MEASURE_WORDS[m]} {c['low']}" + (
+            table, _dates(row), f"{row['event_type']}\n{row['kind']}", _place(row),
+            "\n".join(f"{MEASURE_WORDS[m]} {c['low']}" + (
                 f"–{c['high']}" if c["high"] != c["low"] else "") for m, c in claims.items()),
-            f"{row['label']}: {row['sources']}" if row["n_sources"] > 1 else str(row["sources"]),
-            f"[{row['language'] or '?'}] {row['evidence'] or ''}")
+            _sources(row, names),
+            f"[{row['language'] or '?'}] {_excerpt(row['evidence'] or '')}")
     _show(table)
 
 
@@ -293,6 +302,27 @@ def _ranges(row: dict[str, Any]) -> dict[str, dict[str, int]]:
     """
     return {m: {"low": int(row[f"{m}_low"]), "high": int(row[f"{m}_high"])}
             for m in MEASURE_WORDS if _plain(row.get(f"{m}_low")) is not None}
+
+
+def _sources(row: dict[str, Any], names: bool) -> str:
+    """"3 sources in 3 languages", with their names when there is room for them.
+
+    >>> _sources({"label": "2 sources in 2 languages", "sources": "A; B", "n_sources": 2}, True)
+    '2 sources in 2 languages:\nA; B'
+    """
+    if row["n_sources"] == 1:
+        return str(row["sources"])
+    return f"{row['label']}:\n{row['sources']}" if names else str(row["label"])
+
+
+def _excerpt(text: str, limit: int = EVIDENCE_CHARS) -> str:
+    """``text`` cut at a word boundary to at most ``limit`` characters (the whole sentence
+    is in ``--json``, ``--all-reports`` and exports).
+
+    >>> _excerpt("Crowds stormed the akimat and set it on fire.", 30)
+    'Crowds stormed the akimat …'
+    """
+    return textwrap.shorten(text, limit, placeholder=" …")
 
 
 def _dates(row: dict[str, Any]) -> str:
