@@ -305,10 +305,10 @@ def _ranges(row: dict[str, Any]) -> dict[str, dict[str, int]]:
 
 
 def _sources(row: dict[str, Any], names: bool) -> str:
-    """"3 sources in 3 languages", with their names when there is room for them.
+    """The sources cell: "3 sources in 3 languages", with their names when there is room.
 
     >>> _sources({"label": "2 sources in 2 languages", "sources": "A; B", "n_sources": 2}, True)
-    '2 sources in 2 languages:\nA; B'
+    '2 sources in 2 languages:\\nA; B'
     """
     if row["n_sources"] == 1:
         return str(row["sources"])
