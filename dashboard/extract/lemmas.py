@@ -5,13 +5,13 @@ reading it into a dict costs a third of a second in every process that starts
 extraction. A ``LemmaTable`` keeps the forms' spaCy hashes sorted in one array,
 each form's lemma number in another and the lemmas in one string, so loading
 it from the cache (``diskcache``) takes milliseconds; a lookup is a binary
-search, done for a whole doc's new words at once by the lemmatizer.
+search, done once per new word form (see ``cues.lemmatize_lexemes``).
 """
 
 from __future__ import annotations
 
 from array import array
-from collections.abc import ItemsView, Iterator, Mapping, Sequence
+from collections.abc import ItemsView, Iterator, Mapping
 from itertools import accumulate
 from pathlib import Path
 
@@ -31,8 +31,8 @@ class LemmaTable(Mapping[str, str]):
     >>> table = LemmaTable({"getötet": "töten", "Häuser": "Haus"})
     >>> table["getötet"], "töten" in table, len(table), sorted(table)
     ('töten', False, 2, ['Häuser', 'getötet'])
-    >>> table.lemmas_of(["häuser", "Häuser", "Brand"])
-    ['häuser', 'Haus', 'Brand']
+    >>> table.lemma_of("häuser"), table.lemma_of("Häuser"), table.lemma_of("Brand")
+    ('häuser', 'Haus', 'Brand')
     """
 
     def __init__(self, table: Mapping[str, str]) -> None:
@@ -51,19 +51,20 @@ class LemmaTable(Mapping[str, str]):
         self.digest = fingerprint(self.form_text, self.lemma_number.tobytes(), self.names)
         """A hash of the table's content (a key for what is built from it)."""
 
-    def _positions(self, hashes: numpy.ndarray) -> list[int]:
-        """Position of each hashed form in the table, -1 where it is absent."""
-        if not len(self.hashes):
-            return [-1] * len(hashes)
-        at = numpy.minimum(self.hashes.searchsorted(hashes), len(self.hashes) - 1)
-        return numpy.where(self.hashes[at] == hashes, self.order[at], -1).tolist()  # type: ignore[no-any-return]
+    def _position(self, form: str) -> int:
+        """Position of ``form`` in the table, -1 if it is absent."""
+        key = get_string_id(form)
+        at = int(self.hashes.searchsorted(numpy.uint64(key)))
+        if at < len(self.hashes) and int(self.hashes[at]) == key:
+            return int(self.order[at])
+        return -1
 
     def _lemma(self, position: int) -> str:
         n = self.lemma_number[position]
         return self.names[self.starts[n]:self.starts[n + 1] - 1]
 
     def __getitem__(self, form: str) -> str:
-        position = self._positions(numpy.array([get_string_id(form)], dtype=numpy.uint64))[0]
+        position = self._position(form)
         if position < 0:
             raise KeyError(form)
         return self._lemma(position)
@@ -78,16 +79,14 @@ class LemmaTable(Mapping[str, str]):
         """(form, lemma) pairs, read in one pass over the arrays."""
         return _Items(self)
 
-    def lemmas_of(self, words: Sequence[str]) -> list[str]:
-        """Each word's lemma as spaCy's lookup lemmatizer gives it: the table's entry for
+    def lemma_of(self, word: str) -> str:
+        """The word's lemma as spaCy's lookup lemmatizer gives it: the table's entry for
         the word, else for the word lowercased, else the word itself."""
-        def hashes(texts: Iterator[str]) -> numpy.ndarray:
-            return numpy.fromiter((get_string_id(t) for t in texts), numpy.uint64, len(words))
-
-        exact = self._positions(hashes(iter(words)))
-        lower = self._positions(hashes(w.lower() for w in words))
-        return [self._lemma(e if e >= 0 else low) if e >= 0 or low >= 0 else w
-                for w, e, low in zip(words, exact, lower)]
+        for form in (word, word.lower()):
+            position = self._position(form)
+            if position >= 0:
+                return self._lemma(position)
+        return word
 
 
 class _Items(ItemsView[str, str]):

@@ -3,8 +3,6 @@
 ``build_pipeline(lang)`` = ``spacy.blank(lang)`` + these components, in order:
 
 - ``sentencizer``          writes Token.is_sent_start
-- ``protestmap_lemmas``    lookup lemmas from spacy-lookups-data -> Token.lemma_,
-                           lowercased -> Token.norm_ (array-based)              (cues.py)
 - ``protestmap_cues``      lexicon phrases -> the cue index (``cues(doc, group)``)   (cues.py)
 - ``protestmap_triggers``  cues + German compounds -> doc.spans["triggers"]       (triggers.py)
 - ``protestmap_dates``     one lexicon-built regex -> doc.spans["dates"]          (dates.py)
@@ -13,6 +11,8 @@
 
 Each new word form becomes a spaCy lexeme, whose attributes are computed once:
 only those something here reads are (``LEXEME_ATTRS``), not spaCy's two dozen.
+Its norm is its lookup lemma (spacy-lookups-data, pymorphy3 for Russian),
+lowercased, so Token.norm_ is the lemma the cues match (``cues.lemmatize_lexemes``).
 
 Pipelines are built lazily, once per process and language. What is slow to
 compile (lemma tables, cue patterns, the prefilter's automaton) is read from the
@@ -31,7 +31,6 @@ from dashboard.extract import counts, cues, dates, places, triggers  # noqa: F40
 from dashboard.extract.lexicon import load_lexicon
 
 RULE_COMPONENTS: tuple[str, ...] = (
-    "protestmap_lemmas",
     "protestmap_cues",
     "protestmap_triggers",
     "protestmap_dates",
@@ -41,7 +40,7 @@ RULE_COMPONENTS: tuple[str, ...] = (
 
 LEXEME_ATTRS = frozenset({LOWER, NORM, LIKE_NUM, IS_PUNCT, IS_SPACE, LANG})
 """Lexeme attributes computed for new word forms: Token.lower_, .norm_ (before the
-lemmatizer sets it), .like_num and .is_punct are read by the components; spaCy
+lemmatizer replaces its getter), .like_num and .is_punct are read by the components; spaCy
 itself reads is_space and lang. The others (shape, prefix, is_stop, like_url...)
 would cost several microseconds per new form and stay unset (0)."""
 
@@ -51,13 +50,14 @@ def build_pipeline(lang: str) -> Language:
     """The rule pipeline for one language (raises ProtestmapError without a lexicon).
 
     >>> build_pipeline("de").pipe_names[:3]
-    ['sentencizer', 'protestmap_lemmas', 'protestmap_cues']
+    ['sentencizer', 'protestmap_cues', 'protestmap_triggers']
     """
     load_lexicon(lang)
     nlp = spacy.blank(lang)
     vocab = nlp.vocab
     getters = vocab.lex_attr_getters  # type: ignore[attr-defined]  # (not in spaCy's stub)
     vocab.lex_attr_getters = {attr: get for attr, get in getters.items() if attr in LEXEME_ATTRS}  # type: ignore[attr-defined]
+    cues.lemmatize_lexemes(nlp)
     nlp.add_pipe("sentencizer")
     for name in RULE_COMPONENTS:
         nlp.add_pipe(name)
