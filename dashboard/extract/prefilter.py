@@ -30,7 +30,8 @@ DATELINE = re.compile(r"^[A-ZÄÖÜА-ЯЁ][\w.'\-]*(?: [\w.'\-]+)?(?:, [^\n()\-
                       r"(?: \([^)\n]{1,30}\))? [-–—] ")
 ABBREVIATION = 8
 """NO_BREAK_BEFORE matches at most this many characters (it is searched only there)."""
-HEADING_END = re.compile(r"[.!:;\"“”»]\s*$")
+HEADING_END = frozenset('.!:;"“”»')
+"""A one-line paragraph ending in one of these is a sentence, not a heading."""
 SHORT_FORM = 5
 GROUPS = ("trigger", "noun", "cue", "auth")
 
@@ -66,13 +67,13 @@ def split_sentences(text: str) -> list[Sentence]:
         stripped = para.strip()
         if not stripped:
             continue
-        heading = len(stripped) < 200 and "\n" not in stripped and not HEADING_END.search(stripped)
+        heading = len(stripped) < 200 and "\n" not in stripped and stripped[-1] not in HEADING_END
         line_start = par_start
         dateline = dateline_length(para.lstrip())
         if dateline:
             lead = len(para) - len(para.lstrip()) + dateline
             para, line_start = para[lead:], par_start + lead
-        for line in LINE_BREAK.split(para):
+        for line in LINE_BREAK.split(para) if "\n" in para else (para,):
             begin = 0
             for m in SENTENCE_END.finditer(line):
                 if NO_BREAK_BEFORE.search(line, max(0, m.start() - ABBREVIATION), m.start() + 1):
