@@ -134,13 +134,25 @@ def lemma_table(lang: str) -> LemmaTable | MorphLemmas:
     return lookup_table(Path(spacy_lookups_data.__file__).parent / "data" / f"{lang}_lemma_lookup.json.gz")
 
 
+def without_norms(exceptions: Mapping[str, list[dict[int, str]]]) -> dict[str, list[dict[int, str]]]:
+    """Tokenizer exceptions with their tokens' norms left out.
+
+    >>> from spacy.attrs import ORTH
+    >>> without_norms({"don't": [{ORTH: "do"}, {ORTH: "n't", NORM: "not"}]}) == {"don't": [{ORTH: "do"}, {ORTH: "n't"}]}
+    True
+    """
+    return {text: [{attr: v for attr, v in token.items() if attr != NORM} for token in tokens]
+            for text, tokens in exceptions.items()}
+
+
 def lemmatize_lexemes(nlp: Language) -> None:
     """Make Lexeme.norm_ the lookup lemma, lowercased, of every word form ``nlp`` knows
     and of every form it meets later (a lexeme attribute getter, run once per new form):
     each token's norm_ is then its lemma with no work per doc.
 
     The tokenizer's exceptions lose their own norms ("n't" -> "not") so that every
-    token reads its lexeme's.
+    token reads its lexeme's (reloading them costs up to 0.1 s: ``pipeline.blank``
+    builds the tokenizer without them).
 
     >>> nlp = spacy.blank("de")
     >>> lemmatize_lexemes(nlp)
@@ -156,9 +168,8 @@ def lemmatize_lexemes(nlp: Language) -> None:
     getters = vocab.lex_attr_getters  # type: ignore[attr-defined]  # (not in spaCy's stub)
     vocab.lex_attr_getters = {**getters, NORM: norm}  # type: ignore[attr-defined]
     tokenizer = nlp.tokenizer
-    if isinstance(tokenizer, Tokenizer):
-        tokenizer.rules = {text: [{attr: v for attr, v in token.items() if attr != NORM} for token in tokens]
-                           for text, tokens in tokenizer.rules.items()}
+    if isinstance(tokenizer, Tokenizer) and any(NORM in t for tokens in tokenizer.rules.values() for t in tokens):
+        tokenizer.rules = without_norms(tokenizer.rules)
     for lexeme in vocab:
         lexeme.norm_ = norm(lexeme.orth_)
 

@@ -62,6 +62,20 @@ def number_words_as_sets(nlp: Language) -> None:
             setattr(module, name, frozenset(value))
 
 
+def blank(lang: str) -> Language:
+    """``spacy.blank(lang)``, its tokenizer exceptions without norms of their own
+    (``cues.without_norms``: each token's norm is its lexeme's lemma).
+
+    >>> nlp = blank("en")
+    >>> nlp.lang, [t.norm_ for t in nlp.make_doc("y'all")]
+    ('en', ["y'", 'all'])
+    """
+    base = spacy.util.get_lang_class(lang)
+    exceptions = cues.without_norms(base.Defaults.tokenizer_exceptions)
+    defaults = type("Defaults", (base.Defaults,), {"tokenizer_exceptions": exceptions})
+    return type(base.__name__, (base,), {"Defaults": defaults})()
+
+
 @cache
 def build_pipeline(lang: str) -> Language:
     """The rule pipeline for one language (raises ProtestmapError without a lexicon).
@@ -70,7 +84,7 @@ def build_pipeline(lang: str) -> Language:
     ['sentencizer', 'protestmap_cues', 'protestmap_triggers']
     """
     load_lexicon(lang)
-    nlp = spacy.blank(lang)
+    nlp = blank(lang)
     vocab = nlp.vocab
     getters = vocab.lex_attr_getters  # type: ignore[attr-defined]  # (not in spaCy's stub)
     vocab.lex_attr_getters = {attr: get for attr, get in getters.items() if attr in LEXEME_ATTRS}  # type: ignore[attr-defined]
