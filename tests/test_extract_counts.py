@@ -50,6 +50,18 @@ def counts(lang: str, text: str) -> list[tuple[str, int, str]]:
         ("en", "Security forces killed 26 attackers.", [("fatalities", 26, "exact")]),
         ("en", "Several protesters were arrested.", [("arrests", 3, "vague")]),
         ("en", "Some 3 000 people rallied.", [("crowd_size", 3000, "about")]),
+        # relatives of detainees or of the dead are a crowd, not arrests or deaths ...
+        ("ru", "У здания полиции собрались около ста родственников задержанных.",
+         [("crowd_size", 100, "about")]),
+        ("en", "About 150 relatives of those killed gathered outside the akimat.",
+         [("crowd_size", 150, "about")]),
+        ("de", "Rund 150 Verwandte von Festgenommenen versammelten sich vor der Wache.",
+         [("crowd_size", 150, "about")]),
+        ("en", "Dozens of relatives gathered in Taldykorgan asking for news of detained family members.",
+         [("crowd_size", 12, "vague")]),
+        # ... unless what happened to them is all the sentence says
+        ("ru", "Около двухсот родственников задержаны.", [("arrests", 200, "about")]),
+        ("en", "About 200 relatives were detained.", [("arrests", 200, "about")]),
         # traps: channel names, years, dates, times, populations, prices are not counts
         ("de", "Das berichtete der Staatssender Khabar 24 am Freitagmorgen.", []),
         ("de", "Im Dezember 2011 schossen Polizisten auf Ölarbeiter.", []),

@@ -29,6 +29,9 @@ DIGITS = re.compile(r"^\d{1,3}(?:[.,\u202f\u00a0']\d{3})+$|^\d+$")
 GROUP = re.compile(r"^\d{3}$")
 LOOKAHEAD = 4
 LOOKBACK = 5
+COMPLEMENT = 3
+"""Tokens after a relational person noun ("relatives of detained protesters") that name
+whom the people counted relate to."""
 MIN_BARE_CROWD = 50
 """A crowd noun with no gathering word counts as a crowd only from this size on."""
 MIN_CROWD = 2
@@ -208,6 +211,20 @@ def _measure_for(start: int, end: int, bound_lo: int, bound_hi: int,
     return None
 
 
+def _nearest(start: int, end: int, bound_lo: int, bound_hi: int,
+             cue_spans: list[tuple[str, int, int]]) -> str | None:
+    """The measure of the cue nearest the number within its stretch, whatever it is (for
+    relatives of others, whose own act is the nearest: "dozens of relatives gathered ...
+    asking for news of detained family members").
+
+    >>> _nearest(5, 6, 0, 20, [("crowd_size", 6, 7), ("arrests", 15, 16)])
+    'crowd_size'
+    """
+    near = [(s - end, m) for m, s, e in cue_spans if end <= s < bound_hi] + \
+        [(start - e, m) for m, s, e in cue_spans if bound_lo <= s and e <= start]
+    return min(near)[1] if near else None
+
+
 def _clause(punct: list[bool], start: int, end: int, lo: int, hi: int) -> tuple[int, int]:
     """The bounds of the clause around tokens [start, end) within [lo, hi): up to the
     nearest punctuation on each side ("задержаны около 200 человек, пострадали 95":
@@ -242,6 +259,30 @@ def _cue_after(punct: list[bool], window: range, cue_spans: list[tuple[str, int,
     return None
 
 
+def _without_complement(after: int, noun: tuple[str, int, int] | None,
+                        measure_cues: list[tuple[str, int, int]]
+                        ) -> tuple[tuple[str, int, int] | None, list[tuple[str, int, int]]]:
+    """The noun and cues left once the complement of a relational person noun is set
+    aside: the first casualty or arrest word at most COMPLEMENT tokens after it names whom the
+    people counted relate to ("около ста родственников задержанных" = a hundred relatives
+    of detainees), so it is set aside when another measure cue is left to read
+    ("... собрались"); alone it stands ("About 200 relatives were detained").
+
+    >>> _without_complement(4, ("arrests", 4, 5), [("crowd_size", 0, 1), ("arrests", 4, 5)])
+    (None, [('crowd_size', 0, 1)])
+    >>> _without_complement(3, None, [("arrests", 4, 5)])
+    (None, [('arrests', 4, 5)])
+    """
+    near = [s for m, s, _ in (*measure_cues, *([noun] if noun else ()))
+            if after <= s < after + COMPLEMENT and m != "crowd_size"]
+    if not near:
+        return noun, measure_cues
+    kept = [c for c in measure_cues if c[1] != min(near)]
+    if not kept:
+        return noun, measure_cues
+    return (None if noun and noun[1] == min(near) else noun), kept
+
+
 def _first_in(items: list[tuple[str, int, int]], starts: list[int], window: range) -> tuple[str, int, int] | None:
     """The first of ``items`` (in text order, starting at ``starts``) that starts inside ``window``."""
     k = bisect_left(starts, window.start)
@@ -267,6 +308,7 @@ class Stretches:
         self.before_cues = self.nouns + self.measure_cues
         self.quals = cues(doc, "qual")
         self.blockers = {e for _, _, e in cues(doc, "notcount")}
+        self.relational = {s for _, s, _ in cues(doc, "relational")}
 
     def bounds(self, num: NumberSpan) -> tuple[int, int]:
         """The stretch [lo, hi) of a number: after the number before it, up to the next
@@ -324,13 +366,18 @@ class CountTagger:
         noun = _first_in(around.nouns, around.noun_starts, window) if attached else None
         person = _first_in(around.persons, around.person_starts, window) if attached else None
         measure_cues = around.cues_between(min(lo, qstart), hi)
+        relational = False
+        if person and person[1] in around.relational:
+            relational = True
+            noun, measure_cues = _without_complement(person[2], noun, measure_cues)
         group = person[0] if person else "all"
         if noun and noun[0] != "crowd_size" and (person is None or noun[1] <= person[1]):
             measure: str | None = noun[0]
         elif person or noun:
             clause_lo, clause_hi = _clause(punct, qstart, num.end, lo, hi)
-            measure = _measure_for(num.start, num.end, clause_lo, clause_hi, measure_cues) \
-                or _measure_for(num.start, num.end, lo, hi, measure_cues)
+            pick = _nearest if relational else _measure_for
+            measure = pick(num.start, num.end, clause_lo, clause_hi, measure_cues) \
+                or pick(num.start, num.end, lo, hi, measure_cues)
             if measure is None and noun and num.value >= MIN_BARE_CROWD:
                 measure = noun[0]
             if person is None:

@@ -47,6 +47,9 @@ class Lexicon:
     measure_nouns: Phrases
     measure_cues: Phrases
     person_nouns: Phrases
+    relational_nouns: tuple[str, ...]
+    """Person nouns that name people by their tie to others ("relatives of detainees"):
+    the words right after them name those others, not what happened to the people counted."""
     qualifiers: Phrases
     number_words: dict[str, float]
     number_word_pattern: re.Pattern[str]
@@ -82,6 +85,7 @@ class Lexicon:
             "noun": self.measure_nouns,
             "cue": self.measure_cues,
             "person": self.person_nouns,
+            "relational": {"relational": self.relational_nouns},
             "qual": self.qualifiers,
             "auth": self.authorities,
             "attr": {"attribution": self.attribution_cues},
@@ -125,6 +129,7 @@ def load_lexicon(language: str) -> Lexicon:
         measure_nouns=_split_measures(raw["measures"], "nouns"),
         measure_cues=_split_measures(raw["measures"], "cues"),
         person_nouns=_phrases(raw["person_nouns"]),
+        relational_nouns=tuple(str(p) for p in raw.get("relational_nouns") or ()),
         qualifiers=_phrases(raw["qualifiers"]),
         number_words={str(k).lower(): float(v) for k, v in raw["number_words"].items()},
         number_word_pattern=re.compile(raw["number_word_pattern"]),
