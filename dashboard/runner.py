@@ -3,10 +3,12 @@
 The parent reads and decodes files, skips articles the database already
 holds, and sends batches to a two-process pool that runs
 ``dashboard.extract.extract_many``. The pool's workers fork from a server
-that builds the pipelines of the languages among the first articles
-(``dashboard.warm``), so both workers start warm and share that memory; a
-language that turns up later is built by each worker when it first meets it.
-While that server starts, the parent goes on reading ahead. Finished batches
+that builds the pipelines (``dashboard.warm``), so both workers start warm and
+share that memory; a language the server did not build is built by each worker
+when it first meets it. The server is started as soon as the files show that the
+pool may be needed (``start_server``: the command line does so before it even
+opens the database), and stopped when the ingest turns out small or ends. While it
+starts, the parent goes on reading ahead. Finished batches
 are written in order, what finished within ``WRITE_SECONDS`` in one transaction.
 A handful of articles is extracted in-process (starting the pool would cost more
 than it saves). If extraction fails on a batch (or the pool breaks), the batch is
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import threading
 import time
 from collections import deque
@@ -34,7 +37,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from dashboard.errors import BadInput
-from dashboard.ingest import read_articles
+from dashboard.ingest import MANIFEST_SUFFIXES, _walk, read_articles
 from dashboard.types import Article, Event
 
 if TYPE_CHECKING:
@@ -57,6 +60,8 @@ START_AHEAD_CHARS = 16_000_000
 WORKERS = 2
 WARM_LANGUAGES = "PROTESTMAP_WARM_LANGUAGES"
 """Environment variable naming the languages whose pipelines the pool's server builds."""
+PRELOAD = ["dashboard.runner", "dashboard.warm"]
+"""Modules the pool's server imports before it forks workers."""
 
 Row = tuple[Any, ...]
 """An event as a row of the events table: ``store.event_row`` (cheaper to pickle than an Event)."""
@@ -120,15 +125,32 @@ def ingest(
     """
     started = time.perf_counter()
     summary = IngestSummary()
-    store.create_schema()
-    stream = _new_articles(read_articles(paths, published=published, source=source,
-                                         language=language), store, summary, on_error)
-    first = list(islice(stream, SMALL + 1))
-    articles = _chunks(_chain(first, stream), BATCH)
-    if len(first) <= SMALL or workers < 1:
-        batches: Iterable[Extracted] = _inline(articles, summary, on_error)
-    else:
-        batches = _pooled(articles, workers, {a.language for a in first}, summary, on_error)
+    if workers >= 1:
+        start_server(paths)
+    try:
+        store.create_schema()
+        stream = _new_articles(read_articles(paths, published=published, source=source,
+                                             language=language), store, summary, on_error)
+        first = list(islice(stream, SMALL + 1))
+        articles = _chunks(_chain(first, stream), BATCH)
+        if len(first) <= SMALL or workers < 1:
+            stop_server()
+            batches: Iterable[Extracted] = _inline(articles, summary, on_error)
+        else:
+            batches = _pooled(articles, workers, {a.language for a in first}, summary, on_error)
+        _write_all(batches, store, summary, on_update)
+    finally:
+        stop_server()
+    if summary.events:
+        store.recluster()
+    summary.seconds = time.perf_counter() - started
+    on_update(summary)
+    return summary
+
+
+def _write_all(batches: Iterable[Extracted], store: Store, summary: IngestSummary,
+               on_update: Callable[[IngestSummary], None]) -> None:
+    """Count each batch as it comes; write what came within ``WRITE_SECONDS`` at once."""
     pending: Extracted = []
     pending_chars = 0
     written = time.monotonic()
@@ -142,11 +164,6 @@ def ingest(
             _write(store, pending, summary, on_update)
             pending, pending_chars, written = [], 0, time.monotonic()
     _write(store, pending, summary, on_update)
-    if summary.events:
-        store.recluster()
-    summary.seconds = time.perf_counter() - started
-    on_update(summary)
-    return summary
 
 
 def _chain(first: list[T], rest: Iterator[T]) -> Iterator[T]:
@@ -253,9 +270,10 @@ def _start(pool: ProcessPoolExecutor, workers: int) -> None:
 
 
 def _pool_context(languages: set[str]) -> multiprocessing.context.BaseContext:
-    """Workers fork from a server that has already built the pipelines of ``languages``."""
+    """Workers fork from a server that has built the pipelines of ``languages`` (or of all
+    languages, when ``start_server`` started it earlier)."""
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["dashboard.runner", "dashboard.warm"])
+    context.set_forkserver_preload(PRELOAD)
     before = os.environ.get(WARM_LANGUAGES)
     os.environ[WARM_LANGUAGES] = ",".join(sorted(languages))
     try:
@@ -266,6 +284,71 @@ def _pool_context(languages: set[str]) -> multiprocessing.context.BaseContext:
         else:
             os.environ[WARM_LANGUAGES] = before
     return context
+
+
+def start_server(paths: Sequence[Path]) -> bool:
+    """Start the pool's fork server now if ``paths`` may hold more than ``SMALL`` articles.
+
+    It builds the pipelines of all languages (those of the articles are not known
+    yet) while the caller goes on; ``stop_server`` ends it if it is not needed.
+    Returns whether a server is running.
+
+    >>> start_server([Path("no such folder")])
+    False
+    """
+    if not _may_hold_more_than(SMALL, paths):
+        return False
+    forkserver.set_forkserver_preload(PRELOAD)
+    forkserver.ensure_running()
+    return True
+
+
+def stop_server() -> None:
+    """Stop the pool's fork server, if one runs (at once, even while it is still building).
+
+    >>> stop_server()
+    """
+    server = forkserver._forkserver  # multiprocessing has no public way to stop it
+    pid = getattr(server, "_forkserver_pid", None)
+    if pid is None:
+        return
+    with suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGTERM)
+    server._stop()  # type: ignore[attr-defined]
+
+
+def _may_hold_more_than(limit: int, paths: Sequence[Path]) -> bool:
+    """Whether the files under ``paths`` may hold more than ``limit`` articles (a manifest
+    counts each line as one).
+
+    >>> _may_hold_more_than(0, [Path("no such folder")])
+    False
+    """
+    count = 0
+    for file in _files(paths):
+        count += _lines(file, limit) + 1 if file.suffix.lower() in MANIFEST_SUFFIXES else 1
+        if count > limit:
+            return True
+    return False
+
+
+def _files(paths: Sequence[Path]) -> Iterator[Path]:
+    for path in map(Path, paths):
+        if path.is_dir():
+            yield from _walk(path)
+        elif path.is_file():
+            yield path
+
+
+def _lines(file: Path, limit: int) -> int:
+    """Line breaks in ``file``, counted up to just past ``limit`` (0 if it cannot be read)."""
+    count = 0
+    with suppress(OSError), file.open("rb") as stream:
+        for block in iter(lambda: stream.read(1 << 16), b""):
+            count += block.count(b"\n")
+            if count > limit:
+                break
+    return count
 
 
 def _submit(pool: ProcessPoolExecutor, batch: list[Article]) -> Future[list[list[Row]]]:

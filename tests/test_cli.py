@@ -406,3 +406,19 @@ def test_bad_reviews_are_one_line_errors(twice_reported: Path, args: list[str],
     code, _, err = review(twice_reported, *(a.format(id=event_id) for a in args))
     assert code == 1
     assert err.strip().startswith(message) and len(err.strip().splitlines()) == 1
+
+
+def test_ingest_stops_the_early_server_when_the_database_cannot_be_opened(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from multiprocessing import forkserver
+
+    from dashboard.errors import StoreError
+
+    def broken(db: Path | None, *, must_exist: bool = True) -> Store:
+        assert getattr(forkserver._forkserver, "_forkserver_pid", None) is not None
+        raise StoreError("cannot open")
+
+    monkeypatch.setattr(cli, "_store", broken)
+    with pytest.raises(StoreError):
+        cli._run_ingest_early([ROOT / "seeds"], None, None, None, None, quiet=True)
+    assert getattr(forkserver._forkserver, "_forkserver_pid", None) is None

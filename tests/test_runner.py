@@ -1,8 +1,10 @@
 """The ingest runner: the worker pool stores what extraction in one process stores;
-progress is reported batch by batch and ends on what the database really took."""
+progress is reported batch by batch and ends on what the database really took; the
+pool's server is started early only when it may be needed, and never left running."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -132,3 +134,56 @@ def test_workers_send_the_rows_the_store_makes_of_events(monkeypatch: pytest.Mon
     monkeypatch.setattr(runner, "extract_batch", two_events)
     assert runner.extract_rows(articles) == [[event_row(e) for e in events]
                                              for events in two_events(articles)]
+
+
+def server_pid() -> int | None:
+    from multiprocessing import forkserver
+
+    pid: int | None = getattr(forkserver._forkserver, "_forkserver_pid", None)
+    return pid
+
+
+def gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
+def test_the_server_is_started_early_only_for_more_than_a_few_articles(tmp_path: Path) -> None:
+    folder = tmp_path / "articles"
+    write_articles(folder, runner.SMALL)
+    manifest = tmp_path / "many.jsonl"
+    manifest.write_text('{"text": "Protest in Almaty."}\n' * (runner.SMALL + 1))
+    assert not runner.start_server([folder])
+    assert not runner.start_server([folder / "0.txt", tmp_path / "missing"])
+    assert server_pid() is None
+    for paths in ([folder, folder / "0.txt"], [manifest]):
+        assert runner.start_server(paths)
+        pid = server_pid()
+        assert pid is not None
+        runner.stop_server()
+        assert server_pid() is None and gone(pid)
+
+
+def test_a_server_started_early_for_nothing_new_is_stopped(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(runner, "extract_batch", two_events)
+    started: list[int | None] = []
+    start = runner.start_server
+
+    def spied(paths: list[Path]) -> bool:
+        running = start(paths)
+        started.append(server_pid())
+        return running
+
+    monkeypatch.setattr(runner, "start_server", spied)
+    folder = tmp_path / "articles"
+    write_articles(folder, runner.SMALL + 3)
+    with Store(tmp_path / "e.duckdb") as store:
+        first = runner.ingest([folder], store, workers=0)
+        again = runner.ingest([folder], store, workers=2)
+    assert (first.added, again.added, again.known) == (runner.SMALL + 3, 0, runner.SMALL + 3)
+    assert len(started) == 1 and started[0] is not None
+    assert server_pid() is None and gone(started[0])
