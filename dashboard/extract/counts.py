@@ -97,29 +97,20 @@ class NumberWords:
     def __init__(self, lexicon: Lexicon) -> None:
         self.words = {*lexicon.number_words, *lexicon.vague_words, *lexicon.scale_words}
         self.pattern = lexicon.number_word_pattern
-        self.yes: set[int] = set()
-        self.no: set[int] = set()
+        self.known: dict[int, bool] = {}
 
-    def _decide(self, doc: Doc, i: int) -> bool:
+    def _decide(self, doc: Doc, i: int, orth: int) -> bool:
         token = doc[i]
         low = token.lower_
-        hit = bool(token.like_num or low in self.words or token.norm_ in self.words or self.pattern.match(low))
-        (self.yes if hit else self.no).add(token.orth)
+        hit = self.known[orth] = bool(token.like_num or low in self.words
+                                      or token.norm_ in self.words or self.pattern.match(low))
         return hit
 
     def candidates(self, doc: Doc) -> list[int]:
         """Indices of the tokens of ``doc`` that may be numbers."""
-        orths = doc.to_array(ORTH)
-        forms = set(orths.tolist())
-        new = forms - self.yes - self.no
-        if new:
-            first = dict(zip(reversed(orths.tolist()), range(len(orths) - 1, -1, -1)))
-            for orth in new:
-                self._decide(doc, first[orth])
-        found = forms & self.yes
-        if not found:
-            return []
-        return numpy.flatnonzero(numpy.isin(orths, numpy.fromiter(found, numpy.uint64, len(found)))).tolist()
+        known = self.known
+        return [i for i, orth in enumerate(doc.to_array(ORTH).tolist())
+                if known.get(orth, None) or (orth not in known and self._decide(doc, i, orth))]
 
 
 def _scale(doc: Doc, i: int, lexicon: Lexicon) -> int | None:

@@ -7,7 +7,7 @@ lookup lemma), so "getötet", "töten" and "tötete" all hit the cue "töten".
 
 from __future__ import annotations
 
-from bisect import bisect_left, bisect_right
+from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
 from functools import cache
@@ -17,7 +17,7 @@ from pathlib import Path
 
 import spacy
 import spacy_lookups_data
-from spacy.attrs import IDX, LENGTH, NORM
+from spacy.attrs import NORM
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokenizer import Tokenizer
@@ -33,8 +33,6 @@ INDEX = "protestmap_cues"
 """Key of the per-group cue index in Doc.user_data (plain tuples, cheap to read)."""
 TEXT = "protestmap_text"
 """Key of the doc's text in Doc.user_data (see :func:`doc_text`)."""
-OFFSETS = "protestmap_token_offsets"
-"""Key of the tokens' character offsets in Doc.user_data (see :func:`token_offsets`)."""
 Lemmas = Mapping[str, str]
 BY_POSITION = itemgetter(1, 2, 0)
 """Sort key of a cue (label, start, end): by start, end, then label."""
@@ -182,56 +180,6 @@ def doc_text(doc: Doc) -> str:
     if text is None:
         text = doc.user_data[TEXT] = doc.text
     return text
-
-
-def token_offsets(doc: Doc) -> tuple[list[int], list[int]]:
-    """Where each token of the doc starts and ends (character offsets), read once.
-
-    >>> token_offsets(spacy.blank("en").make_doc("Hi  there!"))
-    ([0, 3, 4, 9], [2, 4, 9, 10])
-    """
-    offsets = doc.user_data.get(OFFSETS)
-    if offsets is None:
-        rows = doc.to_array([IDX, LENGTH]).tolist() if len(doc) else []
-        offsets = doc.user_data[OFFSETS] = ([a for a, _ in rows], [a + n for a, n in rows])
-    return offsets
-
-
-def token_span(doc: Doc, start: int, end: int) -> tuple[int, int] | None:
-    """The tokens [first, last + 1) whose characters are exactly [start, end), or None
-    (``Doc.char_span``'s strict alignment, without building Token objects).
-
-    >>> doc = spacy.blank("en").make_doc("in New York, now")
-    >>> token_span(doc, 3, 11), token_span(doc, 4, 11)
-    ((1, 3), None)
-    """
-    starts, ends = token_offsets(doc)
-    first = bisect_left(starts, start)
-    last = bisect_left(ends, end)
-    if first < len(starts) and starts[first] == start and last < len(ends) and ends[last] == end \
-            and first <= last:
-        return first, last + 1
-    return None
-
-
-def covering_tokens(doc: Doc, start: int, end: int) -> tuple[int, int] | None:
-    """The tokens [first, last + 1) that the characters [start, end) touch, or None
-    (``Doc.char_span``'s "expand" alignment, without building Token objects).
-
-    >>> doc = spacy.blank("en").make_doc("on Jan 5th, late")
-    >>> covering_tokens(doc, 3, 8), covering_tokens(doc, 2, 5)
-    ((1, 3), (1, 2))
-    """
-    starts, ends = token_offsets(doc)
-    if not starts or start < 0 or end > len(doc_text(doc)) or end <= start:
-        return None
-    first = bisect_right(starts, start) - 1
-    last = bisect_right(starts, end - 1) - 1
-    if first < 0 or last < 0:
-        return None
-    if start == ends[first]:
-        first += 1
-    return first, last + 1
 
 
 Pattern = tuple[str, str, str, list[list[frozenset[str]]], list[tuple[str, ...]]]

@@ -19,7 +19,7 @@ from itertools import takewhile
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from dashboard.extract.cues import covering_tokens, cues, doc_text, publish
+from dashboard.extract.cues import cues, doc_text, publish
 from dashboard.extract.lexicon import DateWords, Lexicon, load_lexicon
 
 YEAR_IN_TEXT = re.compile(r"\b(?:19[5-9]\d|20\d\d)\b")
@@ -121,9 +121,9 @@ class DateTagger:
     def __call__(self, doc: Doc) -> Doc:
         found = []
         for m in self.rules.finditer(doc_text(doc).lower()):
-            tokens = covering_tokens(doc, m.start(), m.end())
-            if tokens is not None:
-                found.append(Span(doc, *tokens, label=m.lastgroup or ""))
+            span = doc.char_span(m.start(), m.end(), label=m.lastgroup or "", alignment_mode="expand")
+            if span is not None:
+                found.append(span)
         found += [Span(doc, s, e, label=f"rel:{off}") for off, s, e in cues(doc, "reldate")]
         weekdays = {s.start: s for s in found if s.label_ == "weekday"}
         for _, s, e in cues(doc, "nightbefore"):

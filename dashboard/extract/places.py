@@ -17,7 +17,7 @@ import ahocorasick
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from dashboard.extract.cues import cues, doc_text, publish, token_span
+from dashboard.extract.cues import cues, doc_text, publish
 from dashboard.types import Place
 
 HOME = "KZ"
@@ -84,15 +84,15 @@ class PlaceTagger:
         for last, length in self.automaton.iter(text):
             start, end = last - length + 1, last + 1
             if _standalone(text, start, end):
-                tokens = token_span(doc, start, end)
-                if tokens is not None:
-                    found.append((tokens[0], tokens[0] - tokens[1], start, end))
-        found.sort()
+                span = doc.char_span(start, end, label=text[start:end])
+                if span is not None:
+                    found.append(span)
+        found.sort(key=lambda s: (s.start, -(s.end - s.start)))
         names = {i for _, s, e in cues(doc, "name") for i in range(s, e)}
         kept: list[Span] = []
-        for first, minus_length, start, end in found:
-            if first not in names and (not kept or first >= kept[-1].end):
-                kept.append(Span(doc, first, first - minus_length, label=text[start:end]))
+        for sp in found:
+            if sp.start not in names and (not kept or sp.start >= kept[-1].end):
+                kept.append(sp)
         publish(doc, "places", kept)
         return doc
 
