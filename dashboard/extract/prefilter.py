@@ -11,9 +11,9 @@ built from.
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from importlib.metadata import version
 from pathlib import Path
 
@@ -186,18 +186,33 @@ class Prefilter:
     def hits(self, text: str) -> list[int]:
         """Start offsets of word hits (short forms must stand as whole words)."""
         low = text.lower()
-        out = []
-        for end, length in self.automaton.iter(low):
-            start = end - length + 1
-            if length >= SHORT_FORM or (
-                (start == 0 or not low[start - 1].isalnum())
-                and (end + 1 == len(low) or not low[end + 1].isalnum())
-            ):
-                out.append(start)
-        return out
+        return [end - length + 1 for end, length in self.automaton.iter(low) if _word_hit(low, end, length)]
 
     def select(self, text: str, sentences: list[Sentence]) -> list[Sentence]:
-        """The sentences of ``text`` that contain at least one hit."""
-        starts = [s.start for s in sentences]
-        chosen = {bisect_right(starts, h) - 1 for h in self.hits(text)}
-        return [sentences[i] for i in sorted(chosen) if i >= 0]
+        """The sentences of ``text`` that contain at least one hit (one starting at or after
+        the sentence's start and before the next sentence's); each sentence is scanned up
+        to its first hit only."""
+        low = text.lower()
+        bounds = [s.start for s in sentences[1:]] + [len(low)]
+        return [s for s, stop in zip(sentences, bounds) if self._hit_between(low, s.start, stop)]
+
+    def _hit_between(self, low: str, start: int, stop: int) -> bool:
+        """Whether a hit starts in ``low[start:stop]``."""
+        reach = min(len(low), stop + self.longest)
+        for end, length in self.automaton.iter(low, start, reach) if start < reach else ():
+            if end - length + 1 < stop and _word_hit(low, end, length):
+                return True
+        return False
+
+    @cached_property
+    def longest(self) -> int:
+        """The length of the automaton's longest key."""
+        return int(self.automaton.get_stats()["longest_word"])
+
+
+def _word_hit(low: str, end: int, length: int) -> bool:
+    """Whether the key of ``length`` characters ending at ``end`` counts as a hit: a long
+    form anywhere, a short one only as a whole word."""
+    start = end - length + 1
+    return length >= SHORT_FORM or (
+        (start == 0 or not low[start - 1].isalnum()) and (end + 1 == len(low) or not low[end + 1].isalnum()))
