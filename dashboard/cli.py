@@ -89,6 +89,17 @@ def _store(db: Path | None, *, must_exist: bool = True) -> Store:
     return store
 
 
+def _default_db() -> Path:
+    """``dashboard.store.default_db_path()``, without importing DuckDB and pandas.
+
+    >>> from unittest.mock import patch
+    >>> with patch.dict(os.environ, {"PROTESTMAP_DB": "x.duckdb"}):
+    ...     _default_db()
+    PosixPath('x.duckdb')
+    """
+    return Path(os.environ.get("PROTESTMAP_DB") or "data/events.duckdb")
+
+
 def _filters(city: list[str] | None, region: list[str] | None, type_: list[str] | None,
              since: datetime | None, until: datetime | None, source: list[str] | None,
              language: list[str] | None, search: str) -> Filters:
@@ -190,7 +201,7 @@ def _run_ingest_early(paths: list[Path], db: Path | None, published: date | None
     DuckDB and pandas takes the parent ~0.45 s, which the server spends building)."""
     from dashboard.runner import start_server, stop_server
 
-    start_server(paths)
+    start_server(paths, db or _default_db())
     try:
         return _run_ingest(paths, _store(db, must_exist=False), published, source, language,
                            quiet)

@@ -19,6 +19,7 @@ Cross-article clusters are recomputed once, after the last write.
 
 from __future__ import annotations
 
+import math
 import multiprocessing
 import os
 import signal
@@ -125,10 +126,10 @@ def ingest(
     """
     started = time.perf_counter()
     summary = IngestSummary()
+    store.create_schema()
     if workers >= 1:
-        start_server(paths)
+        start_server(paths, None if store.is_empty() else store.path)
     try:
-        store.create_schema()
         stream = _new_articles(read_articles(paths, published=published, source=source,
                                              language=language), store, summary, on_error)
         first = list(islice(stream, SMALL + 1))
@@ -286,17 +287,19 @@ def _pool_context(languages: set[str]) -> multiprocessing.context.BaseContext:
     return context
 
 
-def start_server(paths: Sequence[Path]) -> bool:
-    """Start the pool's fork server now if ``paths`` may hold more than ``SMALL`` articles.
+def start_server(paths: Sequence[Path], db: Path | None = None) -> bool:
+    """Start the pool's fork server now if ``paths`` may hold more than ``SMALL`` new articles.
 
-    It builds the pipelines of all languages (those of the articles are not known
-    yet) while the caller goes on; ``stop_server`` ends it if it is not needed.
-    Returns whether a server is running.
+    Files last changed before the database ``db`` (if it exists) are guessed to be
+    stored in it already: a wrong guess only leaves the server to be started once the
+    ingest has found more than ``SMALL`` new articles. The server builds the pipelines
+    of all languages (those of the articles are not known yet) while the caller goes
+    on; ``stop_server`` ends it if it is not needed. Returns whether a server is running.
 
     >>> start_server([Path("no such folder")])
     False
     """
-    if not _may_hold_more_than(SMALL, paths):
+    if not _may_hold_more_than(SMALL, paths, _changed(db) if db else -math.inf):
         return False
     forkserver.set_forkserver_preload(PRELOAD)
     forkserver.ensure_running()
@@ -317,19 +320,29 @@ def stop_server() -> None:
     server._stop()  # type: ignore[attr-defined]
 
 
-def _may_hold_more_than(limit: int, paths: Sequence[Path]) -> bool:
-    """Whether the files under ``paths`` may hold more than ``limit`` articles (a manifest
-    counts each line as one).
+def _may_hold_more_than(limit: int, paths: Sequence[Path], since: float = -math.inf) -> bool:
+    """Whether the files under ``paths`` changed after ``since`` (a time stamp) may hold more
+    than ``limit`` articles (a manifest counts each line as one).
 
     >>> _may_hold_more_than(0, [Path("no such folder")])
     False
     """
     count = 0
     for file in _files(paths):
+        if _changed(file) <= since:
+            continue
         count += _lines(file, limit) + 1 if file.suffix.lower() in MANIFEST_SUFFIXES else 1
         if count > limit:
             return True
     return False
+
+
+def _changed(path: Path) -> float:
+    """When ``path`` was last modified (minus infinity if it does not exist)."""
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return -math.inf
 
 
 def _files(paths: Sequence[Path]) -> Iterator[Path]:

@@ -167,22 +167,43 @@ def test_the_server_is_started_early_only_for_more_than_a_few_articles(tmp_path:
         assert server_pid() is None and gone(pid)
 
 
+def touch_later(paths: list[Path], than: Path) -> None:
+    later = than.stat().st_mtime + 10
+    for path in paths:
+        os.utime(path, (later, later))
+
+
+def test_files_older_than_the_database_are_guessed_stored(tmp_path: Path) -> None:
+    paths = write_articles(tmp_path / "articles", runner.SMALL + 3)
+    db = tmp_path / "e.duckdb"
+    db.write_bytes(b"")
+    os.utime(db, (paths[-1].stat().st_mtime + 10,) * 2)
+    assert not runner.start_server(paths, db)
+    touch_later(paths[:runner.SMALL], than=db)
+    assert not runner.start_server(paths, db)
+    touch_later(paths, than=db)
+    assert runner.start_server(paths, db)
+    runner.stop_server()
+    assert server_pid() is None
+
+
 def test_a_server_started_early_for_nothing_new_is_stopped(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(runner, "extract_batch", two_events)
     started: list[int | None] = []
     start = runner.start_server
 
-    def spied(paths: list[Path]) -> bool:
-        running = start(paths)
+    def spied(paths: list[Path], db: Path | None = None) -> bool:
+        running = start(paths, db)
         started.append(server_pid())
         return running
 
     monkeypatch.setattr(runner, "start_server", spied)
     folder = tmp_path / "articles"
-    write_articles(folder, runner.SMALL + 3)
+    paths = write_articles(folder, runner.SMALL + 3)
     with Store(tmp_path / "e.duckdb") as store:
         first = runner.ingest([folder], store, workers=0)
+        touch_later(paths, than=store.path)
         again = runner.ingest([folder], store, workers=2)
     assert (first.added, again.added, again.known) == (runner.SMALL + 3, 0, runner.SMALL + 3)
     assert len(started) == 1 and started[0] is not None
