@@ -245,7 +245,6 @@ EVIDENCE_CHARS = 240
 """The evidence shown per event in the ``events`` table."""
 WIDE = 120
 """From this terminal width on, the ``events`` table names each event's sources."""
-"""The evidence shown per event in the ``events`` table."""
 MEASURE_WORDS = {"fatalities": "killed", "injuries": "injured", "arrests": "arrested",
                  "crowd_size": "crowd"}
 REPORT_FIELDS = ("event_id", "article_id", "source", "source_url", "title", "published",
