@@ -294,7 +294,8 @@ def start_server(paths: Sequence[Path], db: Path | None = None) -> bool:
     stored in it already: a wrong guess only leaves the server to be started once the
     ingest has found more than ``SMALL`` new articles. The server builds the pipelines
     of all languages (those of the articles are not known yet) while the caller goes
-    on; ``stop_server`` ends it if it is not needed. Returns whether a server is running.
+    on; ``stop_server`` ends it if it is not needed. Returns whether it asked for one
+    (a server already running is kept).
 
     >>> start_server([Path("no such folder")])
     False
