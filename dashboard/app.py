@@ -1,7 +1,7 @@
 """The Streamlit page: widgets only; the logic is in ``dashboard.query`` and ``dashboard.ui_*``.
 
 Run with ``protestmap serve`` (or ``streamlit run dashboard/app.py``); the
-database is ``$PROTESTMAP_DB`` or ``dashboard.store.default_db_path()``.
+database is ``$PROTESTMAP_DB`` or ``dashboard.paths.default_db_path()``.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import streamlit as st
 
 from dashboard import query, ui_data, ui_map, ui_state, ui_table, ui_timeline
 from dashboard.errors import BadInput, ProtestmapError
-from dashboard.store import default_db_path
+from dashboard.paths import default_db_path
 from dashboard.ui_format import format_figure, format_number, format_range, plain, plural
 
 INLINE_DOWNLOAD_ROWS = 2_000

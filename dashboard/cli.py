@@ -77,7 +77,8 @@ def _clean_errors() -> Iterator[None]:
 
 
 def _store(db: Path | None, *, must_exist: bool = True) -> Store:
-    from dashboard.store import Store, default_db_path
+    from dashboard.paths import default_db_path
+    from dashboard.store import Store
 
     path = db or default_db_path()
     if must_exist and not path.exists():
@@ -87,17 +88,6 @@ def _store(db: Path | None, *, must_exist: bool = True) -> Store:
     store = Store(path)
     store.create_schema()
     return store
-
-
-def _default_db() -> Path:
-    """``dashboard.store.default_db_path()``, without importing DuckDB and pandas.
-
-    >>> from unittest.mock import patch
-    >>> with patch.dict(os.environ, {"PROTESTMAP_DB": "x.duckdb"}):
-    ...     _default_db()
-    PosixPath('x.duckdb')
-    """
-    return Path(os.environ.get("PROTESTMAP_DB") or "data/events.duckdb")
 
 
 def _filters(city: list[str] | None, region: list[str] | None, type_: list[str] | None,
@@ -199,9 +189,10 @@ def _run_ingest_early(paths: list[Path], db: Path | None, published: date | None
                       source: str | None, language: str | None, quiet: bool) -> Any:
     """Start the extraction pool's server before the database is even opened (importing
     DuckDB and pandas takes the parent ~0.45 s, which the server spends building)."""
+    from dashboard.paths import default_db_path
     from dashboard.runner import start_server, stop_server
 
-    start_server(paths, db or _default_db())
+    start_server(paths, db or default_db_path())
     try:
         return _run_ingest(paths, _store(db, must_exist=False), published, source, language,
                            quiet)
@@ -526,7 +517,7 @@ def serve(db: Db = None,
               "--address", help="Address to bind; other machines can connect only if you "
                                 "choose a non-local one.")] = "127.0.0.1") -> None:
     """Open the dashboard (Streamlit) on http://ADDRESS:PORT."""
-    from dashboard.store import default_db_path
+    from dashboard.paths import default_db_path
 
     app_path = Path(__file__).with_name("app.py")
     env = {**os.environ, "PROTESTMAP_DB": str((db or default_db_path()).resolve())}

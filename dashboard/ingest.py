@@ -145,7 +145,7 @@ def read_articles(
     for path in paths:
         path = Path(path)
         if path.is_dir():
-            for file in _walk(path):
+            for file in article_files(path):
                 yield from _read_path(file, defaults)
         elif path.exists():
             yield from _read_path(path, defaults)
@@ -153,7 +153,15 @@ def read_articles(
             yield BadInput(f"{path}: no such file or directory")
 
 
-def _walk(folder: Path) -> Iterator[Path]:
+def article_files(folder: Path) -> Iterator[Path]:
+    """The files under ``folder`` that ``read_articles`` reads, sorted, hidden ones skipped.
+
+    >>> import tempfile
+    >>> d = Path(tempfile.mkdtemp())
+    >>> _ = (d / "b.txt").write_text("x"), (d / "a.md").write_text("x"), (d / "c.png").write_text("x")
+    >>> [f.name for f in article_files(d)]
+    ['a.md', 'b.txt']
+    """
     for root, dirs, files in os.walk(folder):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in sorted(files):

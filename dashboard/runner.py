@@ -35,11 +35,11 @@ from datetime import date
 from itertools import islice
 from multiprocessing import forkserver
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from dashboard.errors import BadInput
-from dashboard.ingest import MANIFEST_SUFFIXES, _walk, read_articles
-from dashboard.types import Article, Event
+from dashboard.ingest import MANIFEST_SUFFIXES, article_files, read_articles
+from dashboard.types import Article, Event, EventRow, event_row
 
 if TYPE_CHECKING:
     from dashboard.store import Store
@@ -64,9 +64,7 @@ WARM_LANGUAGES = "PROTESTMAP_WARM_LANGUAGES"
 PRELOAD = ["dashboard.runner", "dashboard.warm"]
 """Modules the pool's server imports before it forks workers."""
 
-Row = tuple[Any, ...]
-"""An event as a row of the events table: ``store.event_row`` (cheaper to pickle than an Event)."""
-Extracted = list[tuple[Article, list[Row]]]
+Extracted = list[tuple[Article, list[EventRow]]]
 T = TypeVar("T")
 
 
@@ -98,15 +96,13 @@ def extract_batch(articles: list[Article]) -> list[list[Event]]:
     return [events for _, events in extract_many(articles)]
 
 
-def extract_rows(articles: list[Article]) -> list[list[Row]]:
+def extract_rows(articles: list[Article]) -> list[list[EventRow]]:
     """The events of each article as rows (what a worker sends back to the parent).
-
-    Built here, not by ``dashboard.store``, so that workers never import DuckDB or pandas.
 
     >>> extract_rows([])
     []
     """
-    return [[tuple(e.to_row().values()) for e in events] for events in extract_batch(articles)]
+    return [[event_row(e) for e in events] for events in extract_batch(articles)]
 
 
 def ingest(
@@ -127,11 +123,12 @@ def ingest(
     started = time.perf_counter()
     summary = IngestSummary()
     store.create_schema()
+    empty = store.is_empty()
     if workers >= 1:
-        start_server(paths, None if store.is_empty() else store.path)
+        start_server(paths, None if empty else store.path)
     try:
         stream = _new_articles(read_articles(paths, published=published, source=source,
-                                             language=language), store, summary, on_error)
+                                             language=language), store, empty, summary, on_error)
         first = list(islice(stream, SMALL + 1))
         articles = _chunks(_chain(first, stream), BATCH)
         if len(first) <= SMALL or workers < 1:
@@ -172,15 +169,14 @@ def _chain(first: list[T], rest: Iterator[T]) -> Iterator[T]:
     yield from rest
 
 
-def _new_articles(items: Iterator[Article | BadInput], store: Store, summary: IngestSummary,
-                  on_error: Callable[[str], None]) -> Iterator[Article]:
+def _new_articles(items: Iterator[Article | BadInput], store: Store, empty: bool,
+                  summary: IngestSummary, on_error: Callable[[str], None]) -> Iterator[Article]:
     """Good articles not yet stored nor seen in this run; bad ones reported.
 
-    A database empty at the start is not asked again: an article that another process
+    A database ``empty`` at the start is not asked again: an article that another process
     stores meanwhile is extracted here too, and the write then counts it as known.
     """
     seen: set[str] = set()
-    empty = store.is_empty()
     first = list(islice(items, SMALL + 1))
     for chunk in _chain([first], _chunks(items, CHECK)):
         good = []
@@ -237,7 +233,7 @@ def _pooled(batches: Iterator[list[Article]], workers: int, languages: set[str],
             summary: IngestSummary, on_error: Callable[[str], None]) -> Iterator[Extracted]:
     """Batches extracted by ``workers`` processes, in order; read ahead while they start."""
     context = _pool_context(languages)
-    in_flight: deque[tuple[list[Article], Future[list[list[Row]]]]] = deque()
+    in_flight: deque[tuple[list[Article], Future[list[list[EventRow]]]]] = deque()
     backlog: list[list[Article]] = []
     backlog_chars = 0
     with ProcessPoolExecutor(workers, mp_context=context) as pool:
@@ -349,7 +345,7 @@ def _changed(path: Path) -> float:
 def _files(paths: Sequence[Path]) -> Iterator[Path]:
     for path in map(Path, paths):
         if path.is_dir():
-            yield from _walk(path)
+            yield from article_files(path)
         elif path.is_file():
             yield path
 
@@ -365,16 +361,16 @@ def _lines(file: Path, limit: int) -> int:
     return count
 
 
-def _submit(pool: ProcessPoolExecutor, batch: list[Article]) -> Future[list[list[Row]]]:
+def _submit(pool: ProcessPoolExecutor, batch: list[Article]) -> Future[list[list[EventRow]]]:
     try:
         return pool.submit(extract_rows, batch)
     except BrokenProcessPool as exc:
-        failed: Future[list[list[Row]]] = Future()
+        failed: Future[list[list[EventRow]]] = Future()
         failed.set_exception(exc)
         return failed
 
 
-def _collect(batch: list[Article], future: Future[list[list[Row]]], summary: IngestSummary,
+def _collect(batch: list[Article], future: Future[list[list[EventRow]]], summary: IngestSummary,
              on_error: Callable[[str], None]) -> Extracted:
     try:
         return list(zip(batch, future.result()))

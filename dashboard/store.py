@@ -41,12 +41,12 @@ import pyarrow.compute as pc
 
 from dashboard.errors import BadInput, StoreError
 from dashboard.merge import REVIEW_FIELD, SPLIT, merge_events, with_cluster_reviews
-from dashboard.types import EVENT_COLUMNS, Article, Event
+from dashboard.paths import default_db_path
+from dashboard.types import EVENT_COLUMNS, Article, Event, EventRow, event_row
 
 SCHEMA_VERSION = 2
 UPGRADABLE = frozenset({1})
 """Older schema versions this one upgrades in place (version 2 added ``clusters``)."""
-DEFAULT_DB = Path("data/events.duckdb")
 LOCK_TIMEOUT = 120.0
 """Seconds to wait for another process's write lock before giving up."""
 ALIAS = "store"
@@ -121,22 +121,10 @@ SCHEMA_SQL = (
     ("CREATE TABLE IF NOT EXISTS clusters (event_id VARCHAR NOT NULL, "
      "cluster_id VARCHAR NOT NULL, merge_reason VARCHAR NOT NULL)"),
 )
-EventRow = tuple[Any, ...]
-"""The values of ``Event.to_row()``: ``EVENT_COLUMNS`` less ``event_id``, in that order."""
 ROW_INDEX = {column: i for i, column in enumerate(EVENT_COLUMNS[1:])}
 """Position of each column in an ``EventRow``."""
 CLUSTER_SCHEMA = pa.schema([("event_id", pa.string()), ("cluster_id", pa.string()),
                             ("merge_reason", pa.string())])
-
-
-def default_db_path() -> Path:
-    """``$PROTESTMAP_DB`` if set, else ``data/events.duckdb``.
-
-    >>> os.environ.pop("PROTESTMAP_DB", None) and None
-    >>> default_db_path()
-    PosixPath('data/events.duckdb')
-    """
-    return Path(os.environ.get("PROTESTMAP_DB") or DEFAULT_DB)
 
 
 def event_ids(article_id: str, events: Sequence[Event]) -> list[str]:
@@ -165,19 +153,6 @@ def _ids(article_id: str, keys: Iterable[tuple[int, str, str, str]]) -> list[str
         n = seen[key] = seen.get(key, -1) + 1
         ids.append(hashlib.sha256(f"{key}\x1f{n}".encode()).hexdigest()[:24])
     return ids
-
-
-def event_row(event: Event) -> EventRow:
-    """``event`` as a row of the events table (without its id), as :meth:`Store.add_rows` takes.
-
-    >>> from dashboard.types import Place
-    >>> row = event_row(Event(article_id="a1", event_date=None, event_type="Protests",
-    ...                       sub_event_type="Peaceful protest", kind="incident",
-    ...                       place=Place("Almaty", None, None), evidence="..."))
-    >>> len(row) == len(EVENT_COLUMNS) - 1, row[ROW_INDEX["location"]]
-    (True, 'Almaty')
-    """
-    return tuple(event.to_row().values())
 
 
 @dataclass(frozen=True)

@@ -2,9 +2,10 @@
 
 Workers fork from that server afterwards, so they start with the gazetteer and
 the pipelines built and share their memory instead of each building its own
-copy. Only the languages named in ``$PROTESTMAP_WARM_LANGUAGES`` (comma-separated,
-set by the ingest to the languages of its first articles; all three when unset)
-are built here; a worker builds any other language when it first meets it.
+copy. Only the languages named in ``$PROTESTMAP_WARM_LANGUAGES`` (comma-separated)
+are built here: all three when it is unset, as when ``runner.start_server`` starts
+the server before any article is read, else the languages of the ingest's first
+articles; a worker builds any other language when it first meets it.
 
 What is slow to build is read from the disk cache (``dashboard.extract.diskcache``)
 when it can be. The garbage collector is off while this module loads: everything

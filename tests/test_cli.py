@@ -423,14 +423,3 @@ def test_ingest_stops_the_early_server_when_the_database_cannot_be_opened(
         cli._run_ingest_early([ROOT / "seeds"], None, None, None, None, quiet=True)
     assert getattr(forkserver._forkserver, "_forkserver_pid", None) is None
 
-
-@pytest.mark.parametrize("env", [None, "elsewhere.duckdb"])
-def test_ingest_knows_the_default_database_without_the_store(
-        monkeypatch: pytest.MonkeyPatch, env: str | None) -> None:
-    from dashboard.store import default_db_path
-
-    if env is None:
-        monkeypatch.delenv("PROTESTMAP_DB", raising=False)
-    else:
-        monkeypatch.setenv("PROTESTMAP_DB", env)
-    assert cli._default_db() == default_db_path()

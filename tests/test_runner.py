@@ -128,7 +128,7 @@ def test_first_updates_come_before_the_first_write(
 
 
 def test_workers_send_the_rows_the_store_makes_of_events(monkeypatch: pytest.MonkeyPatch) -> None:
-    from dashboard.store import event_row
+    from dashboard.types import event_row
 
     articles = [Article("a1", "Protest in Almaty.", "en"), Article("a2", "Protest.", "en")]
     monkeypatch.setattr(runner, "extract_batch", two_events)

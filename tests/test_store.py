@@ -14,7 +14,8 @@ import pandas as pd
 import pytest
 
 from dashboard.errors import BadInput, StoreError
-from dashboard.store import Store, default_db_path, event_ids
+from dashboard.paths import default_db_path
+from dashboard.store import Store, event_ids
 from dashboard.types import EVENT_COLUMNS, Article, Count, Event, Place
 
 ALMATY = Place("Almaty", 43.25, 76.91, admin1="Almaty City", country="KZ", kind="city",

@@ -36,6 +36,7 @@ __all__ = ["extract_events", "extract_many", "supported"]
 SENTENCE_CHARS = "protestmap_sentence_chars"
 """Doc.user_data key: the character offsets (start, end) of each sentence of a chunk doc."""
 
+
 @cache
 def prefilter(lang: str) -> Prefilter:
     """The first-pass filter for one language, built once per process."""
