@@ -61,10 +61,10 @@ def fingerprint(*parts: bytes | str) -> str:
 def cached(name: str, key: str, build: Callable[[], T]) -> T:
     """The value stored under ``name`` and ``key``, else ``build()`` (then stored, if possible).
 
-    >>> os.environ[CACHE_ENV] = tempfile.mkdtemp()
-    >>> cached("demo", "k1", lambda: [1, 2]), cached("demo", "k1", lambda: "not built")
+    >>> from unittest.mock import patch
+    >>> with patch.dict(os.environ, {CACHE_ENV: tempfile.mkdtemp()}):
+    ...     cached("demo", "k1", lambda: [1, 2]), cached("demo", "k1", lambda: "not built")
     ([1, 2], [1, 2])
-    >>> del os.environ[CACHE_ENV]
     """
     path = cache_dir() / f"{name}-{key}.pickle"
     try:
