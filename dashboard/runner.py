@@ -59,6 +59,9 @@ is made sooner when its batches hold this much."""
 START_AHEAD_CHARS = 16_000_000
 """Article text read ahead while the pool starts (the parent's core is free until then)."""
 WORKERS = 2
+QUEUED_PER_WORKER = 6
+"""Batches submitted ahead per worker, so that workers keep busy while the parent writes
+(a write of several thousand events takes the parent 0.3-0.5 s)."""
 WARM_LANGUAGES = "PROTESTMAP_WARM_LANGUAGES"
 """Environment variable naming the languages whose pipelines the pool's server builds."""
 PRELOAD = ["dashboard.runner", "dashboard.warm"]
@@ -248,7 +251,7 @@ def _pooled(batches: Iterator[list[Article]], workers: int, languages: set[str],
                 starting.join()
                 in_flight.extend((b, _submit(pool, b)) for b in backlog)
                 backlog, backlog_chars = [], 0
-                while len(in_flight) > 2 * workers:
+                while len(in_flight) > QUEUED_PER_WORKER * workers:
                     yield _collect(*in_flight.popleft(), summary, on_error)
             starting.join()
             in_flight.extend((b, _submit(pool, b)) for b in backlog)
