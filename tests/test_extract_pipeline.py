@@ -17,6 +17,7 @@ def test_new_forms_get_the_attributes_read(lang: str) -> None:
     assert [t.is_punct for t in doc] == [t.text in {",", "-", "«", "»"} for t in doc]
     assert doc[2].like_num and not doc[0].like_num
     assert not any(t.is_space for t in doc)
+    assert {t.lang_ for t in doc} == {lang}
     assert doc[0].shape_ == ""
 
 
@@ -35,14 +36,15 @@ def test_letters_only_chunks_are_never_split(lang: str) -> None:
     table = lookup_table(Path(spacy_lookups_data.__file__).parent / "data" / f"{lang}_lemma_lookup.json.gz")
     chunks = [*letters, *(c * 3 for c in letters), *(w for w in list(table)[::20] if w.isalpha())]
     assert all(tokenizer.prefix_search(c) is None and tokenizer.suffix_search(c) is None
-               and not list(tokenizer.infix_finditer(c)) for c in chunks)
+               and not list(tokenizer.infix_finditer(c)) and tokenizer.url_match(c) is None for c in chunks)
     ours = build_pipeline(lang).tokenizer
     assert isinstance(ours, Tokenizer) and isinstance(ours.suffix_search, LettersAnswer)
+    assert isinstance(ours.url_match, LettersAnswer)
 
 
 @pytest.mark.parametrize("lang", ["de", "en", "ru"])
 def test_tokens_as_spacy_gives_them(lang: str) -> None:
-    text = "Am 5. Jan. zogen 3.000 Menschen (laut «Khabar 24») zum Akimat, u.a. Studierende; it's 20°C—Kasachstan's “Platz”! Митинг-шествие, 1/2 км."
+    text = "Am 5. Jan. zogen 3.000 Menschen (laut «Khabar 24») zum Akimat, u.a. Studierende; it's 20°C—Kasachstan's “Platz”! Митинг-шествие, 1/2 км. Quelle: https://tengrinews.kz/news/1.html, www.akorda.kz"
     from dashboard.extract.pipeline import blank
 
     ours = [t.text for t in build_pipeline(lang).make_doc(text)]
