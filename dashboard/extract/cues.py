@@ -33,6 +33,8 @@ INDEX = "protestmap_cues"
 """Key of the per-group cue index in Doc.user_data (plain tuples, cheap to read)."""
 TEXT = "protestmap_text"
 """Key of the doc's text in Doc.user_data (see :func:`doc_text`)."""
+LOWER_TEXT = "protestmap_lower_text"
+"""Key of the doc's lowercased text in Doc.user_data (see :func:`doc_lower`)."""
 Lemmas = Mapping[str, str]
 BY_POSITION = itemgetter(1, 2, 0)
 """Sort key of a cue (label, start, end): by start, end, then label."""
@@ -180,6 +182,18 @@ def doc_text(doc: Doc) -> str:
     if text is None:
         text = doc.user_data[TEXT] = doc.text
     return text
+
+
+def doc_lower(doc: Doc) -> str:
+    """The doc's text lowercased, once for every component that searches it.
+
+    >>> doc_lower(spacy.blank("en").make_doc("Almaty, 5 January"))
+    'almaty, 5 january'
+    """
+    low = doc.user_data.get(LOWER_TEXT)
+    if low is None:
+        low = doc.user_data[LOWER_TEXT] = doc_text(doc).lower()
+    return low
 
 
 Pattern = tuple[str, str, str, list[list[frozenset[str]]], list[tuple[str, ...]]]

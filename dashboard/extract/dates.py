@@ -19,7 +19,7 @@ from itertools import takewhile
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from dashboard.extract.cues import cues, doc_text, publish
+from dashboard.extract.cues import cues, doc_lower, doc_text, publish
 from dashboard.extract.lexicon import DateWords, Lexicon, load_lexicon
 
 YEAR_IN_TEXT = re.compile(r"\b(?:19[5-9]\d|20\d\d)\b")
@@ -120,7 +120,7 @@ class DateTagger:
 
     def __call__(self, doc: Doc) -> Doc:
         found = []
-        for m in self.rules.finditer(doc_text(doc).lower()):
+        for m in self.rules.finditer(doc_lower(doc)):
             span = doc.char_span(m.start(), m.end(), label=m.lastgroup or "", alignment_mode="expand")
             if span is not None:
                 found.append(span)

@@ -18,7 +18,7 @@ from typing import TypeVar
 from spacy.tokens import Doc
 
 from dashboard.extract.counts import count_rows
-from dashboard.extract.cues import cues, doc_text, spans_of
+from dashboard.extract.cues import cues, doc_lower, spans_of
 from dashboard.extract.dates import DateRef, date_rows, resolve_date
 from dashboard.extract.lexicon import Lexicon
 from dashboard.extract.places import (
@@ -63,6 +63,7 @@ NATIONAL = ("Strategic developments", "Other")
 RETOLD_KM = 10.0
 """A headline retold in the body with a common specific trigger lies within this distance."""
 T = TypeVar("T")
+NO_CLASSES: frozenset[str] = frozenset()
 
 
 @dataclass(slots=True)
@@ -158,28 +159,36 @@ def sentence_marks(doc: Doc, bounds: list[int], chars: list[tuple[int, int]],
 
 def read_facts(sentence: Sentence, marks: Marks, doc: Doc, lexicon: Lexicon, published: date | None,
                context: tuple[str, ...], year: int | None = None) -> Facts:
-    """Collect one parsed sentence's triggers, places, dates, counts and sources."""
-    authorities = {label for label, _, _ in marks.auth}
+    """Collect one parsed sentence's triggers, places, dates, counts and sources (what
+    the sentence lacks, most groups of cues, costs no work)."""
     counts, places, triggers = marks.counts, marks.places, marks.triggers
+    classes = frozenset(label for label, _ in triggers) if triggers else NO_CLASSES
     return Facts(
         sentence=sentence,
-        classes=frozenset(label for label, _ in triggers) | gathering(counts),
-        places=resolve_places([label for label, _, _ in places], context),
-        dates=[resolve_date(label, text, published, lexicon.dates, year) for label, text in marks.dates],
+        classes=classes | gathering(counts) if counts else classes,
+        places=resolve_places([label for label, _, _ in places], context) if places else [],
+        dates=[resolve_date(label, text, published, lexicon.dates, year)
+               for label, text in marks.dates] if marks.dates else [],
         counts=counts,
-        authority=next((a for a in lexicon.authorities if a in authorities), "") if authorities else "",
+        authority=first_authority(marks.auth, lexicon) if marks.auth else "",
         attributed=bool(marks.attr) or speaker_label(marks, doc),
-        actors=[label for label, _, _ in marks.actor],
+        actors=[label for label, _, _ in marks.actor] if marks.actor else [],
         boilerplate=marks.boilerplate,
         history=bool(marks.history),
         anaphoric=bool(marks.anaphora),
         coordinated=coordinated_places(marks),
         abroad=bool(places) and any(foreign_locality(label, context) and not origin(doc, start, lexicon)
                                     for label, start, _ in places),
-        live_entry=bool(CLOCK.match(sentence.text)),
+        live_entry=sentence.text[:1].isdigit() and CLOCK.match(sentence.text) is not None,
         irrealis=irrealis(marks),
         acts=sum(label in DESTRUCTIVE for label, _ in triggers) if triggers else 0,
     )
+
+
+def first_authority(auth: Sequence[tuple[str, int, int]], lexicon: Lexicon) -> str:
+    """The authority cue of a sentence that comes first in the lexicon's list, "" if none."""
+    named = {label for label, _, _ in auth}
+    return next((a for a in lexicon.authorities if a in named), "")
 
 
 def gathering(counts: Sequence[tuple[Measure, Count, str]]) -> frozenset[str]:
@@ -220,6 +229,8 @@ def irrealis(marks: Marks) -> bool:
 def speaker_label(marks: Marks, doc: Doc) -> bool:
     """Whether the sentence opens with an authority and a colon ("МВД: ...",
     "Interior Ministry: 26 killed"): the statement that follows is theirs."""
+    if not marks.auth:
+        return False
     opening = [(s, e) for _, s, e in marks.auth if s == marks.start]
     return any(e < marks.end and doc[e].text == ":" for _, e in opening)
 
@@ -227,7 +238,7 @@ def speaker_label(marks: Marks, doc: Doc) -> bool:
 def boilerplate_sentences(doc: Doc, chars: list[tuple[int, int]], lexicon: Lexicon) -> set[int]:
     """The sentences (by position) holding a boilerplate marker; the doc is searched once.
     ``chars``: the character offsets (start, end) of each sentence."""
-    text = doc_text(doc).lower()
+    text = doc_lower(doc)
     if not any(marker.lower() in text for marker in lexicon.boilerplate):
         return set()
     starts = [a for a, _ in chars]
@@ -244,8 +255,10 @@ def coordinated_places(marks: Marks) -> bool:
 
     Only then does one sentence give one event per city.
     """
+    if not marks.conj or len(marks.places) < 2:
+        return False
     joins = [s for _, s, _ in marks.conj]
-    return bool(joins) and any(
+    return any(
         b_start - a_end <= MAX_GAP and any(a_end <= j < b_start for j in joins)
         for (_, _, a_end), (_, b_start, _) in pairwise(marks.places))
 

@@ -14,7 +14,7 @@ from spacy.attrs import NORM
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from dashboard.extract.cues import cues, doc_text, publish, spans_in, spans_of
+from dashboard.extract.cues import cues, doc_lower, publish, spans_in, spans_of
 from dashboard.extract.lexicon import Lexicon, load_lexicon
 
 INFLECTION = "|e|en|n|s|es|er|ern"
@@ -103,7 +103,7 @@ class TriggerTagger:
                  if s not in negated and not (names and any(a <= s and e <= b and b - a > e - s
                                                             for a, b in names))]
         spans += [Span(doc, s, e, label="peaceful") for _, s, e in cues(doc, "peaceful")]
-        if self.compounds is not None and self.compounds_anywhere.search(doc_text(doc).lower()):
+        if self.compounds is not None and self.compounds_anywhere.search(doc_lower(doc)):
             covered = {i for sp in spans for i in range(sp.start, sp.end)} | negated
             known = self.known
             for i, norm in enumerate(doc.to_array(NORM).tolist()):
