@@ -77,6 +77,8 @@ def with_cluster_reviews(df: pd.DataFrame, reviews: pd.DataFrame) -> pd.DataFram
     """
     chosen = reviews[reviews["field"] == REVIEW_FIELD].drop_duplicates("event_id", keep="last")
     values = dict(zip(chosen["event_id"].astype(str), chosen["value"].astype(str), strict=True))
+    if not values:
+        return df.assign(cluster_review="")
     return df.assign(cluster_review=[values.get(str(e), "") for e in df["event_id"]])
 
 
@@ -192,20 +194,31 @@ class _Events:
     def reasons(self, heads: np.ndarray, rows: np.ndarray) -> list[str]:
         """Why each of ``rows`` is the same incident as its cluster's head, in words."""
         found = self.compare(heads, rows)
+        start, end = self.start.tolist(), self.end.tolist()
+        said: dict[tuple[object, ...], str] = {}
         out = []
         for i, j, rank, km in zip(heads.tolist(), rows.tolist(), found["rank"].tolist(),
                                   found["km"].tolist(), strict=True):
-            gid = "" if np.isnan(self.geonameid[i]) else f" (geonameid {int(self.geonameid[i])})"
-            level = "country" if self.location[i] in COUNTRY_NAMES.values() else "area"
-            where = [f"same landmark {self.location[i]}", f"same place {self.location[i]}{gid}",
-                     f"{km:.1f} km apart ({self.location[i]} / {self.location[j]})",
-                     f"same {level} {self.location[i]}"][rank]
-            same_day = self.start[i] == self.start[j] == self.end[i] == self.end[j]
-            when = (f"same day {_day(self.start[i])}" if same_day else
-                    f"overlapping dates {_day(self.start[i])}..{_day(self.end[i])} / "
-                    f"{_day(self.start[j])}..{_day(self.end[j])}")
-            out.append(f"{where}, {when}, types {self.event_type[i]}/{self.event_type[j]}")
+            key = (i, rank, km if rank == 2 else 0.0, self.location[j], start[j], end[j],
+                   self.event_type[j])
+            text = said.get(key)
+            if text is None:
+                text = said[key] = self._reason(i, j, rank, km)
+            out.append(text)
         return out
+
+    def _reason(self, i: int, j: int, rank: int, km: float) -> str:
+        """Why row ``j`` is the same incident as row ``i``, given their ``compare`` rank and km."""
+        gid = "" if np.isnan(self.geonameid[i]) else f" (geonameid {int(self.geonameid[i])})"
+        level = "country" if self.location[i] in COUNTRY_NAMES.values() else "area"
+        where = [f"same landmark {self.location[i]}", f"same place {self.location[i]}{gid}",
+                 f"{km:.1f} km apart ({self.location[i]} / {self.location[j]})",
+                 f"same {level} {self.location[i]}"][rank]
+        same_day = self.start[i] == self.start[j] == self.end[i] == self.end[j]
+        when = (f"same day {_day(self.start[i])}" if same_day else
+                f"overlapping dates {_day(self.start[i])}..{_day(self.end[i])} / "
+                f"{_day(self.start[j])}..{_day(self.end[j])}")
+        return f"{where}, {when}, types {self.event_type[i]}/{self.event_type[j]}"
 
 
 PAIR_CHUNK = 2_000_000
@@ -346,6 +359,8 @@ class _Linkage:
 
     def join(self, a: int, b: int) -> bool:
         """Join clusters ``a`` and ``b`` if every member of one matches every member of the other."""
+        if b not in self.members:
+            return self._add(a, b)
         firsts_a = self.firsts.get(a) or {self.classes[a]: a}
         firsts_b = self.firsts.get(b) or {self.classes[b]: b}
         sources_a = self.sources.get(a) or {self.articles[a]}
@@ -370,6 +385,26 @@ class _Linkage:
         self.firsts[a], self.sources[a], self.members[a] = firsts_a, sources_a, members_a
         for table in (self.firsts, self.sources, self.members, self.fits):
             table.pop(b, None)
+        return True
+
+    def _add(self, a: int, b: int) -> bool:
+        """:meth:`join` for a cluster ``b`` of one event (the usual case), kept by ``a``."""
+        c, article = self.classes[b], self.articles[b]
+        sources = self.sources.get(a) or {self.articles[a]}
+        if c not in self._fits(a) or article in sources:
+            return False
+        firsts = self.firsts.get(a) or {self.classes[a]: a}
+        kept = firsts.get(c)
+        if kept is None:
+            self.fits[a] = self._fits(a) & self.near[c]
+            firsts[c] = b
+        else:
+            self.first[max(kept, b)] = False
+            firsts[c] = min(kept, b)
+        self.cluster[b] = a
+        sources.add(article)
+        self.firsts[a], self.sources[a] = firsts, sources
+        self.members.setdefault(a, [a]).append(b)
         return True
 
     def link(self, level: list[tuple[int, int]], alive: list[list[int]]) -> None:
