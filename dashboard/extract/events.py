@@ -8,7 +8,7 @@ rules in docs/event-coding.md.
 from __future__ import annotations
 
 import re
-from bisect import bisect_left, bisect_right
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -120,15 +120,23 @@ class Marks:
 
 def by_sentence(items: Sequence[T], starts: list[int], bounds: list[int]) -> list[Sequence[T]]:
     """``items`` (in text order, the ith starting at token ``starts[i]``) cut into one list
-    per sentence (``bounds``: the token where each sentence starts, then the doc's length).
+    per sentence (``bounds``: the token where each sentence starts, then the doc's length);
+    the work is per item, and most sentences have none of a kind.
 
     >>> by_sentence(["a", "b", "c"], [0, 4, 5], [0, 3, 6])
     [['a'], ['b', 'c']]
     """
-    if not items:
-        return [()] * (len(bounds) - 1)
-    cuts = [bisect_left(starts, b) for b in bounds]
-    return [items[i:j] for i, j in pairwise(cuts)]
+    out: list[Sequence[T]] = [()] * (len(bounds) - 1)
+    k = -1
+    kept: list[T] = []
+    for item, start in zip(items, starts):
+        sentence = bisect_right(bounds, start) - 1
+        if sentence != k:
+            k, kept = sentence, []
+            if 0 <= k < len(out):
+                out[k] = kept
+        kept.append(item)
+    return out
 
 
 def sentence_marks(doc: Doc, bounds: list[int], chars: list[tuple[int, int]],
