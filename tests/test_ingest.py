@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from dashboard.errors import BadInput
-from dashboard.ingest import article_id, read_articles
+from dashboard.ingest import article_id, detect_language, read_articles
 from dashboard.types import Article
 
 SEED = Path(__file__).parents[1] / "seeds" / "000_6e6f88a621e68b95.txt"
@@ -58,6 +58,14 @@ def test_language_is_detected(tmp_path: Path, text: str, language: str) -> None:
     (tmp_path / "a.txt").write_text(text, encoding="utf-8")
     article = only(read(tmp_path / "a.txt"))
     assert isinstance(article, Article) and article.language == language
+
+
+def test_language_told_from_the_start_is_the_stated_one_for_every_seed_article() -> None:
+    seeds = sorted(SEED.parent.glob("*.txt"))
+    stated = [a for a in read(*seeds) if isinstance(a, Article)]
+    assert len(stated) == len(seeds)
+    for article in stated:
+        assert detect_language(article.text) == article.language, article.path
 
 
 def big_file(path: Path) -> bytes:
