@@ -184,6 +184,17 @@ def test_adding_without_reclustering_leaves_new_events_alone_until_asked(store: 
     assert store.events_frame()["cluster_id"].nunique() == 1
 
 
+def test_article_text_and_evidence_are_stored_with_zstd(store: Store) -> None:
+    store.add([(article(n), [event(n, evidence=f"Satz {n} über Almaty.")]) for n in range(50)])
+    with duckdb.connect(str(store.path), read_only=True) as con:
+        found = con.execute(
+            "SELECT DISTINCT column_name, compression FROM pragma_storage_info('articles') "
+            "WHERE column_name = 'text' AND segment_type = 'VARCHAR' UNION ALL "
+            "SELECT DISTINCT column_name, compression FROM pragma_storage_info('events') "
+            "WHERE column_name = 'evidence' AND segment_type = 'VARCHAR'").fetchall()
+    assert sorted(found) == [("evidence", "ZSTD"), ("text", "ZSTD")]
+
+
 def test_a_version_1_database_is_upgraded_with_its_clusters(store: Store) -> None:
     store.add([(article(1), [event(1)]), (article(2), [event(2)])])
     with duckdb.connect(str(store.path)) as con:
