@@ -118,3 +118,29 @@ def test_without_published_date_only_a_stated_year_resolves(lang: str, text: str
 
 def test_no_date_words_no_date() -> None:
     assert first_date("de", "Demonstranten stürmten das Rathaus.") is None
+
+
+@pytest.mark.parametrize("lang", ["de", "en", "ru"])
+def test_first_character_check_changes_no_match(lang: str) -> None:
+    """The rules find the same dates with and without their check of a word's first
+    character (every digit and first letter of a month, weekday or ordinal day word)."""
+    import random
+    import re
+
+    from dashboard.extract.dates import date_rules
+
+    words = load_lexicon(lang).dates
+    rules = date_rules(words)
+    check = re.match(r"\(\?<!\[\\w\.\]\)(\(\?=\[[^]]*\]\))", rules.pattern)
+    assert check is not None
+    unchecked = re.compile(rules.pattern.replace(check.group(1), "", 1))
+    pieces = [*words.months, *words.weekdays, *words.day_parts, *words.ordinal_days,
+              *"0123456789٣ .,;:-/\n", " 5. ", " of ", " 2022", "31.12.", "xy", "ab", "й"]
+    rng = random.Random(3)
+    texts = ["".join(rng.choice(pieces) for _ in range(rng.randint(1, 12))) for _ in range(20000)]
+
+    def found(pattern: re.Pattern[str], text: str) -> list[tuple[int, int, str | None]]:
+        return [(m.start(), m.end(), m.lastgroup) for m in pattern.finditer(text)]
+
+    assert all(found(rules, t) == found(unchecked, t) for t in texts)
+    assert sum(bool(found(rules, t)) for t in texts) > 1000
