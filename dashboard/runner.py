@@ -14,7 +14,7 @@ A handful of articles is extracted in-process (starting the pool would cost more
 than it saves). If extraction fails on a batch (or the pool breaks), the batch is
 redone in the parent, article by article if need be, so one bad article is
 reported and the others still go in.
-Cross-article clusters are recomputed once, after the last write.
+Cross-article clusters are recomputed once, in the last write's transaction.
 """
 
 from __future__ import annotations
@@ -139,10 +139,10 @@ def ingest(
             batches: Iterable[Extracted] = _inline(articles, summary, on_error)
         else:
             batches = _pooled(articles, workers, {a.language for a in first}, summary, on_error)
-        _write_all(batches, store, summary, on_update)
+        reclustered = _write_all(batches, store, summary, on_update)
     finally:
         stop_server()
-    if summary.events:
+    if summary.events and not reclustered:
         store.recluster()
     summary.seconds = time.perf_counter() - started
     on_update(summary)
@@ -150,8 +150,12 @@ def ingest(
 
 
 def _write_all(batches: Iterable[Extracted], store: Store, summary: IngestSummary,
-               on_update: Callable[[IngestSummary], None]) -> None:
-    """Count each batch as it comes; write what came within ``WRITE_SECONDS`` at once."""
+               on_update: Callable[[IngestSummary], None]) -> bool:
+    """Count each batch as it comes; write what came within ``WRITE_SECONDS`` at once.
+
+    The last write also recomputes the clusters in its transaction when it adds events
+    (one checkpoint fewer after the workers are done); returns whether it did.
+    """
     pending: Extracted = []
     pending_chars = 0
     written = time.monotonic()
@@ -164,7 +168,7 @@ def _write_all(batches: Iterable[Extracted], store: Store, summary: IngestSummar
         if time.monotonic() - written >= WRITE_SECONDS or pending_chars >= MAX_CHUNK_CHARS:
             _write(store, pending, summary, on_update)
             pending, pending_chars, written = [], 0, time.monotonic()
-    _write(store, pending, summary, on_update)
+    return _write(store, pending, summary, on_update, recluster=True)
 
 
 def _chain(first: list[T], rest: Iterator[T]) -> Iterator[T]:
@@ -396,12 +400,14 @@ def _one_by_one(batch: list[Article], summary: IngestSummary,
 
 
 def _write(store: Store, batch: Extracted, summary: IngestSummary,
-           on_update: Callable[[IngestSummary], None]) -> None:
+           on_update: Callable[[IngestSummary], None], *, recluster: bool = False) -> bool:
+    """Store ``batch`` in one transaction; returns whether that recomputed the clusters."""
     if not batch:
-        return
-    result = store.add_rows(batch, recluster=False)
+        return False
+    result = store.add_rows(batch, recluster=recluster)
     summary.added += result.articles_added - len(batch)
     summary.known += result.articles_known
     summary.events += result.events_added - sum(len(events) for _, events in batch)
     summary.words += result.words_added
     on_update(summary)
+    return recluster and result.events_added > 0

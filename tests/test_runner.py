@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pandas as pd
 import pytest
 
@@ -125,6 +126,39 @@ def test_first_updates_come_before_the_first_write(
                       on_update=lambda s: updates.append((s.added, len(written))))
     assert updates[:3] == [(2, 0), (4, 0), (5, 0)]
     assert written == [5]
+
+
+@pytest.mark.parametrize("last_has_events", [True, False])
+def test_clusters_are_recomputed_once_in_the_last_write_if_it_adds_events(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, last_has_events: bool) -> None:
+    def extract(articles: list[Article]) -> list[list[Event]]:
+        found = two_events(articles)
+        return found if last_has_events or "number 4" not in articles[-1].text else [[]]
+
+    monkeypatch.setattr(runner, "extract_batch", extract)
+    monkeypatch.setattr(runner, "BATCH", 1)
+    monkeypatch.setattr(runner, "MAX_CHUNK_CHARS", 50)  # a write every two articles
+    calls: list[str] = []
+    original_add, original_recluster = Store.add_rows, Store.recluster
+
+    def add_rows(self: Store, batch: Any, *, recluster: bool = True) -> Any:
+        calls.append(f"write{'+clusters' * recluster}")
+        return original_add(self, batch, recluster=recluster)
+
+    def recluster(self: Store) -> int:
+        calls.append("clusters")
+        return original_recluster(self)
+
+    monkeypatch.setattr(Store, "add_rows", add_rows)
+    monkeypatch.setattr(Store, "recluster", recluster)
+    folder = tmp_path / "articles"
+    write_articles(folder, 5)
+    with Store(tmp_path / "e.duckdb") as store:
+        summary = runner.ingest([folder], store, workers=0)
+    assert calls == ["write", "write", "write+clusters"] + ([] if last_has_events
+                                                            else ["clusters"])
+    with duckdb.connect(str(tmp_path / "e.duckdb"), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM clusters").fetchall() == [(summary.events,)]
 
 
 def test_workers_send_the_rows_the_store_makes_of_events(monkeypatch: pytest.MonkeyPatch) -> None:
