@@ -11,7 +11,11 @@ two days, a numbered line appended), then
   every 0.5 s;
 * runs ``dashboard.runner.ingest`` from a fresh interpreter (no command-line start-up)
   for each ``--workers`` value, timing the first extracted batch as well;
-* times spaCy's bare tokenizer (``spacy.blank(lang).make_doc``) on the same texts.
+* times spaCy's bare tokenizer (``spacy.blank(lang).make_doc``) on the same texts;
+* with ``--against REV``, runs the ``protestmap ingest`` of git revision REV (its
+  ``dashboard`` and ``gazetteer`` from ``git archive``, same interpreter and packages)
+  on the same corpus, alternating with this tree's, so that a change is measured
+  against its baseline at the same moment of a shared machine.
 
 Words are whitespace-separated words of the article bodies. Each measure is the
 best of ``--rounds``; all runs and the load average are printed, because the
@@ -30,6 +34,7 @@ other fixed costs are paid.
     python bench/extract.py --megabytes 1                 # 1 MB corpus
     python bench/extract.py --megabytes 1,5,20 --workers ''  # size sweep, CLI only
     python bench/extract.py --articles 10000 --rounds 1   # memory for 10,000 articles
+    python bench/extract.py --megabytes 20 --against 61aabd2  # against an older revision
 """
 
 from __future__ import annotations
@@ -235,12 +240,12 @@ def pss_kb(pid: int) -> int:
     return 0
 
 
-def timed(command: list[str]) -> Run:
+def timed(command: list[str], cwd: Path = ROOT, env: dict[str, str] | None = None) -> Run:
     """Run ``command``: wall seconds, CPU seconds (sampled every 20 ms) and peak PSS of its
     process tree (sampled every 0.5 s: reading PSS costs the sampler several ms a time)."""
     started = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               text=True, cwd=ROOT)
+                               text=True, cwd=cwd, env=env)
     peak, parent_peak, cpu, ticks = 0, 0, dict[int, float](), 0
     while process.poll() is None:
         pids = tree(process.pid)
@@ -261,6 +266,25 @@ def timed(command: list[str]) -> Run:
 
 def cli_run(corpus: Path, db: Path) -> Run:
     return timed([PROTESTMAP, "ingest", str(corpus), "--db", str(db)])
+
+
+CLI_OF_SOURCE = "import sys; from dashboard.cli import app; sys.argv[0] = 'protestmap'; app()"
+
+
+def revision_source(rev: str, folder: Path) -> Path:
+    """``dashboard`` and ``gazetteer`` of git revision ``rev``, unpacked under ``folder``."""
+    folder.mkdir()
+    archive = subprocess.run(["git", "archive", rev, "dashboard", "gazetteer"], cwd=ROOT,
+                             check=True, capture_output=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
+    return folder
+
+
+def revision_run(source: Path, corpus: Path, db: Path) -> Run:
+    """``protestmap ingest`` of the code under ``source`` (which comes first on the path)."""
+    env = {**os.environ, "PYTHONPATH": str(source)}
+    return timed([sys.executable, "-c", CLI_OF_SOURCE, "ingest", str(corpus), "--db", str(db)],
+                 cwd=source, env=env)
 
 
 def in_process_run(corpus: Path, db: Path, workers: int) -> Run:
@@ -294,24 +318,31 @@ class Size:
     cli: list[Run]
     runner: dict[int, list[Run]]
     tokenizer: float
+    against: list[Run]
 
 
-def measure(n: int, rounds: int, workers: list[int], new_words: float) -> Size:
+def measure(n: int, rounds: int, workers: list[int], new_words: float, against: str = "") -> Size:
     """Every measure on a fresh corpus of ``n`` articles."""
     with tempfile.TemporaryDirectory() as tmp:
         corpus = Path(tmp) / "corpus"
         texts = write_corpus(corpus, n, new_words)
-        cli = [cli_run(corpus, Path(tmp) / f"cli{i}.duckdb") for i in range(rounds)]
+        source = revision_source(against, Path(tmp) / "against") if against else None
+        cli, other = [], []
+        for i in range(rounds):
+            cli.append(cli_run(corpus, Path(tmp) / f"cli{i}.duckdb"))
+            if source:
+                other.append(revision_run(source, corpus, Path(tmp) / f"against{i}.duckdb"))
         runner = {w: [in_process_run(corpus, Path(tmp) / f"w{w}-{i}.duckdb", w)
                       for i in range(rounds)] for w in workers}
         baseline = max(tokenizer_words_per_second(texts) for _ in range(rounds))
     return Size(n, sum(len(t.split()) for _, t in texts),
                 len({w for _, t in texts for w in t.split()}),
                 sum(len(t.encode()) for _, t in texts) / 1e6,
-                dict(sorted(Counter(lang for lang, _ in texts).items())), cli, runner, baseline)
+                dict(sorted(Counter(lang for lang, _ in texts).items())), cli, runner, baseline,
+                other)
 
 
-def report(size: Size, rounds: int) -> None:
+def report(size: Size, rounds: int, against: str = "") -> None:
     print(f"corpus: {size.articles} articles {size.languages}, {size.words:,} words "
           f"({size.distinct:,} distinct), {size.megabytes:.2f} MB")
     memory = max(size.cli, key=lambda r: r.peak_kb)
@@ -326,6 +357,10 @@ def report(size: Size, rounds: int) -> None:
               f"reclustering after the last write {top.recluster:.2f} s, so "
               f"{size.words / (top.seconds - top.recluster):,.0f} words/s up to the last write")
     print(f"  spaCy bare tokenizer (make_doc), one core: {size.tokenizer:,.0f} words/s")
+    if size.against:
+        ratio = best(size.against).seconds / best(size.cli).seconds
+        print(f"  protestmap ingest of {against}, alternating with this tree's (best of {rounds}): "
+              f"{describe(size.against, size.words)}; this tree is {ratio:.2f}x as fast")
     print(f"  ingest summary: {size.cli[0].output}")
 
 
@@ -343,20 +378,23 @@ def main() -> None:
     parser.add_argument("--new-words", type=float, default=0.0,
                         help="share of each article's lowercase words replaced by random word "
                              "forms of its language, so the vocabulary keeps growing (default 0)")
+    parser.add_argument("--against", default="",
+                        help="git revision whose protestmap ingest also runs on each corpus, "
+                             "alternating with this tree's (default: none)")
     args = parser.parse_args()
     per_article = sum(len(b.encode()) for _, b, _ in seeds()) / len(seeds())
     counts = [args.articles] if args.articles else [
         int(float(mb) * 1e6 / per_article) + 1 for mb in args.megabytes.split(",")]
     workers = [int(w) for w in args.workers.split(",") if w]
     load_before = os.getloadavg()
-    sizes = [measure(n, args.rounds, workers, args.new_words) for n in counts]
+    sizes = [measure(n, args.rounds, workers, args.new_words, args.against) for n in counts]
     cpuinfo = Path("/proc/cpuinfo").read_text().splitlines()
     model = next((ln.split(":", 1)[1].strip() for ln in cpuinfo if ln.startswith("model name")),
                  "?")
     print(f"machine: {os.cpu_count()} cores, {model}, Python {platform.python_version()}; "
           f"load average before {load_before[0]:.1f}, after {os.getloadavg()[0]:.1f}")
     for size in sizes:
-        report(size, args.rounds)
+        report(size, args.rounds, args.against)
     if len(sizes) > 1:
         small, large = sorted(sizes, key=lambda s: s.words)[-2:]
         extra = best(large.cli).seconds - best(small.cli).seconds
