@@ -297,12 +297,14 @@ def start_server(paths: Sequence[Path], db: Path | None = None) -> bool:
     stored in it already: a wrong guess only leaves the server to be started once the
     ingest has found more than ``SMALL`` new articles. The server builds the pipelines
     of all languages (those of the articles are not known yet) while the caller goes
-    on; ``stop_server`` ends it if it is not needed. Returns whether it asked for one
-    (a server already running is kept).
+    on; ``stop_server`` ends it if it is not needed. Returns whether a server runs or
+    was asked for (one already running is kept, and the files are not walked again).
 
     >>> start_server([Path("no such folder")])
     False
     """
+    if _server_pid() is not None:
+        return True
     if not _may_hold_more_than(SMALL, paths, _changed(db) if db else -math.inf):
         return False
     forkserver.set_forkserver_preload(PRELOAD)
@@ -315,13 +317,18 @@ def stop_server() -> None:
 
     >>> stop_server()
     """
-    server = forkserver._forkserver  # multiprocessing has no public way to stop it
-    pid = getattr(server, "_forkserver_pid", None)
+    pid = _server_pid()
     if pid is None:
         return
     with suppress(ProcessLookupError):
         os.kill(pid, signal.SIGTERM)
-    server._stop()  # type: ignore[attr-defined]
+    forkserver._forkserver._stop()  # type: ignore[attr-defined]
+
+
+def _server_pid() -> int | None:
+    """The fork server's process id, None when none runs (multiprocessing has no public
+    way to ask or to stop it)."""
+    return getattr(forkserver._forkserver, "_forkserver_pid", None)
 
 
 def _may_hold_more_than(limit: int, paths: Sequence[Path], since: float = -math.inf) -> bool:

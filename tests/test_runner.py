@@ -201,6 +201,22 @@ def test_the_server_is_started_early_only_for_more_than_a_few_articles(tmp_path:
         assert server_pid() is None and gone(pid)
 
 
+def test_a_running_server_is_kept_without_walking_the_files_again(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = tmp_path / "articles"
+    write_articles(folder, runner.SMALL + 1)
+    assert runner.start_server([folder])
+    pid = server_pid()
+    walked: list[Path] = []
+    monkeypatch.setattr(runner, "_files", lambda paths: walked.extend(paths) or iter(()))
+    try:
+        assert runner.start_server([folder])
+        assert (server_pid(), walked) == (pid, [])
+    finally:
+        runner.stop_server()
+    assert server_pid() is None
+
+
 def touch_later(paths: list[Path], than: Path) -> None:
     later = than.stat().st_mtime + 10
     for path in paths:
