@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -267,3 +268,22 @@ def test_counted_crowd_on_the_move_is_a_protest() -> None:
     [e] = events(text, "ru")
     assert (e.event_type, e.place.name, e.crowd_size.value, e.crowd_size.qualifier) == (
         "Protests", "Kyzylorda", 1500, "about")
+
+
+def test_extraction_leaves_no_reference_cycles() -> None:
+    """Workers free each parsed article at once instead of leaving it to the garbage collector."""
+    import gc
+
+    from dashboard.ingest import read_articles
+
+    root = Path(__file__).resolve().parents[1] / "seeds"
+    articles = [a for a in read_articles([root]) if isinstance(a, Article)]
+    list(extract_many(articles))
+    gc.collect()
+    gc.disable()
+    try:
+        events = [e for _, found in extract_many(articles) for e in found]
+        assert events
+        assert gc.collect() == 0
+    finally:
+        gc.enable()
