@@ -7,10 +7,14 @@ import shutil
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from dashboard.extract.diskcache import CACHE_ENV
+
+if TYPE_CHECKING:
+    from dashboard.extract.events import Marks
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -37,6 +41,17 @@ def cli(*args: str) -> str:
     result = CliRunner().invoke(app, list(args))
     assert result.exit_code == 0, f"protestmap {' '.join(args)} exited {result.exit_code}:\n{result.output}"
     return result.output
+
+
+def marks(lang: str, text: str) -> Marks:
+    """What the pipeline of ``lang`` marks in ``text``, read as one sentence the way
+    extraction reads each kept sentence (``events.sentence_marks``)."""
+    from dashboard.extract.events import sentence_marks
+    from dashboard.extract.lexicon import load_lexicon
+    from dashboard.extract.pipeline import build_pipeline
+
+    doc = build_pipeline(lang)(text)
+    return sentence_marks(doc, [0, len(doc)], [(0, len(text))], load_lexicon(lang))[0]
 
 
 @pytest.fixture(scope="session")

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import pytest
-
-from dashboard.extract.counts import sentence_counts
-from dashboard.extract.pipeline import build_pipeline
+from conftest import marks
 
 
 def counts(lang: str, text: str) -> list[tuple[str, int, str]]:
-    doc = build_pipeline(lang)(text)
-    return [(m, c.value, c.qualifier) for m, c, _ in sentence_counts(doc[:])]
+    return [(m, c.value, c.qualifier) for m, c, _ in marks(lang, text).counts]
 
 
 @pytest.mark.parametrize(
@@ -80,8 +77,7 @@ def test_counts(lang: str, text: str, expected: list[tuple[str, int, str]]) -> N
 
 
 def test_count_keeps_the_words_it_came_from() -> None:
-    doc = build_pipeline("de")("Zudem habe es mehr als 3000 Festnahmen gegeben.")
-    [(_, count, _)] = sentence_counts(doc[:])
+    [(_, count, _)] = marks("de", "Zudem habe es mehr als 3000 Festnahmen gegeben.").counts
     assert count.text == "mehr als 3000 Festnahmen"
 
 
@@ -96,8 +92,7 @@ def test_count_keeps_the_words_it_came_from() -> None:
     ],
 )
 def test_count_group(lang: str, text: str, group: str) -> None:
-    doc = build_pipeline(lang)(text)
-    assert [g for _, _, g in sentence_counts(doc[:])] == [group]
+    assert [g for _, _, g in marks(lang, text).counts] == [group]
 
 
 @pytest.mark.parametrize(

@@ -5,17 +5,23 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from conftest import marks
 
-from dashboard.extract.dates import DateRef, sentence_dates
+from dashboard.extract.dates import DateRef, resolve_date
 from dashboard.extract.lexicon import load_lexicon
-from dashboard.extract.pipeline import build_pipeline
 
 FRIDAY = date(2022, 1, 7)
 
 
+def sentence_dates(lang: str, text: str, published: date | None,
+                   latest: int | None = None) -> list[DateRef]:
+    words = load_lexicon(lang).dates
+    return [resolve_date(label, found, published, words, latest)
+            for label, found in marks(lang, text).dates]
+
+
 def first_date(lang: str, text: str, published: date | None = FRIDAY) -> DateRef | None:
-    doc = build_pipeline(lang)(text)
-    refs = sentence_dates(doc[:], published, load_lexicon(lang).dates)
+    refs = sentence_dates(lang, text, published)
     return refs[0] if refs else None
 
 
@@ -110,8 +116,7 @@ def test_date_after_published_is_nearest_year_and_no_event_date(
 )
 def test_without_published_date_only_a_stated_year_resolves(lang: str, text: str,
                                                             expected: date | None) -> None:
-    doc = build_pipeline(lang)(text)
-    ref = sentence_dates(doc[:], None, load_lexicon(lang).dates, 2011)[0]
+    ref = sentence_dates(lang, text, None, 2011)[0]
     assert ref.date == expected and ref.history is False
     assert (ref.precision, "no published date" in ref.note) == ((3, True) if expected is None else (1, False))
 

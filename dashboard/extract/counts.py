@@ -425,9 +425,3 @@ def make_count_tagger(nlp: Language, name: str) -> CountTagger:
 def count_rows(doc: Doc) -> tuple[list[tuple[Measure, Count, str]], list[int]]:
     """(measure, Count, group) of every count of a doc in text order, and the token where each starts."""
     return doc.user_data.get(COUNTS, ([], []))
-
-
-def sentence_counts(sent: Span) -> list[tuple[Measure, Count, str]]:
-    """(measure, Count, group) for every count inside one sentence."""
-    rows, starts = count_rows(sent.doc)
-    return rows[bisect_left(starts, sent.start):bisect_left(starts, sent.end)]

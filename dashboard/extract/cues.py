@@ -7,7 +7,6 @@ lookup lemma), so "getötet", "töten" and "tötete" all hit the cue "töten".
 
 from __future__ import annotations
 
-from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
 from functools import cache
@@ -285,11 +284,11 @@ def cues(doc: Doc, group: str) -> list[tuple[str, int, int]]:
 
 def publish(doc: Doc, name: str, spans: list[Span]) -> None:
     """Write ``spans`` (stably sorted by start) as ``doc.spans[name]``, and keep the Span
-    objects themselves (with their starts) in Doc.user_data so later readers neither
-    rebuild them from the SpanGroup nor scan them all."""
+    objects themselves in Doc.user_data so later readers need not rebuild them from the
+    SpanGroup."""
     spans = sorted(spans, key=attrgetter("start"))
     doc.spans[name] = SpanGroup(doc, name=name, spans=spans)
-    doc.user_data[_key(name)] = (spans, [sp.start for sp in spans])
+    doc.user_data[_key(name)] = spans
 
 
 @cache
@@ -300,13 +299,4 @@ def _key(name: str) -> str:
 def spans_of(doc: Doc, name: str) -> list[Span]:
     """The spans a component published under ``name`` (or ``doc.spans[name]``), by start."""
     kept = doc.user_data.get(_key(name))
-    return kept[0] if kept is not None else sorted(doc.spans.get(name, ()), key=attrgetter("start"))
-
-
-def spans_in(span: Span, name: str) -> list[Span]:
-    """The spans published under ``name`` that start inside ``span``, in text order."""
-    kept = span.doc.user_data.get(_key(name))
-    if kept is None:
-        return [s for s in spans_of(span.doc, name) if span.start <= s.start < span.end]
-    spans, starts = kept
-    return spans[bisect_left(starts, span.start):bisect_left(starts, span.end)]
+    return kept if kept is not None else sorted(doc.spans.get(name, ()), key=attrgetter("start"))

@@ -9,7 +9,6 @@ published date. A year before the published year marks history.
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -256,11 +255,3 @@ def latest_year(text: str) -> int | None:
 def date_rows(doc: Doc) -> tuple[list[tuple[str, str]], list[int]]:
     """(label, text) of every date span of a doc in text order, and the token where each starts."""
     return doc.user_data.get(DATES, ([], []))
-
-
-def sentence_dates(sent: Span, published: date | None, words: DateWords,
-                   latest: int | None = None) -> list[DateRef]:
-    """Resolved dates of the date spans inside one sentence, in text order."""
-    rows, starts = date_rows(sent.doc)
-    return [resolve_date(label, text, published, words, latest)
-            for label, text in rows[bisect_left(starts, sent.start):bisect_left(starts, sent.end)]]

@@ -14,7 +14,7 @@ from spacy.attrs import NORM
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from dashboard.extract.cues import cues, doc_lower, publish, spans_in, spans_of
+from dashboard.extract.cues import cues, doc_lower, publish
 from dashboard.extract.lexicon import Lexicon, load_lexicon
 
 INFLECTION = "|e|en|n|s|es|er|ern"
@@ -120,9 +120,3 @@ class TriggerTagger:
 def make_trigger_tagger(nlp: Language, name: str) -> TriggerTagger:
     """The trigger tagger for ``nlp.lang``'s lexicon."""
     return TriggerTagger(load_lexicon(nlp.lang))
-
-
-def trigger_classes(doc: Doc | Span) -> frozenset[str]:
-    """The trigger classes present in a doc or sentence."""
-    found = spans_in(doc, "triggers") if isinstance(doc, Span) else spans_of(doc, "triggers")
-    return frozenset(s.label_ for s in found)
