@@ -225,14 +225,15 @@ PAIR_CHUNK = 2_000_000
 """Joined filing pairs compared at a time: bounds memory for dense (day, cell) blocks."""
 
 
-def _block_keys(filed: pd.DataFrame) -> tuple[np.ndarray, int, int]:
-    """One integer per filing for its (day, x, y) block, with room for the ±1 neighbours."""
+def _block_keys(filed: pd.DataFrame) -> tuple[np.ndarray, int]:
+    """One integer per filing for its (day, x, y) block, with room for the ±1 neighbours,
+    and the key step from one x to the next (the next y is the next key)."""
     day, x, y = (filed[c].to_numpy(np.int64) for c in ("day", "x", "y"))
     if not len(day):
-        return np.zeros(0, np.int64), 1, 1
+        return np.zeros(0, np.int64), 1
     width_x, width_y = int(x.max() - x.min()) + 3, int(y.max() - y.min()) + 3
     keys = ((day - day.min()) * width_x + (x - x.min() + 1)) * width_y + (y - y.min() + 1)
-    return keys, width_y, 1
+    return keys, width_y
 
 
 def _candidate_pairs(events: _Events, rows: np.ndarray) -> pd.DataFrame:
@@ -244,14 +245,14 @@ def _candidate_pairs(events: _Events, rows: np.ndarray) -> pd.DataFrame:
     rows), keeping only the matching pairs, so a dense block does not hold all
     its n² joined rows at once; every pair (i, j) comes from the chunk holding i.
     """
-    filed = events.filings(rows)
+    filed = events.filings(np.sort(rows))  # the chunks below are runs of ascending rows
     size = max(len(events.event_id), 1)
-    # (left filing row, block key, right rows sorted by key, neighbour key steps)
+    # (filing rows, their block keys, the keys sorted, the rows in that order, neighbour key steps)
     sides = []
     for point in (False, True):
         part = filed[filed["point"] == point]
-        keys, step_x, step_y = _block_keys(part)
-        steps = tuple(dx * step_x + dy * step_y for dx in (-1, 0, 1) for dy in (-1, 0, 1)
+        keys, step_x = _block_keys(part)
+        steps = tuple(dx * step_x + dy for dx in (-1, 0, 1) for dy in (-1, 0, 1)
                       ) if point else (0,)
         rows = part["row"].to_numpy(np.int64)
         order = np.argsort(keys, kind="stable")
@@ -275,7 +276,7 @@ def _candidate_pairs(events: _Events, rows: np.ndarray) -> pd.DataFrame:
     for first, last in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
         chunk = []
         for (rows, _, _, sorted_rows, _), (lows, highs) in zip(sides, spans, strict=True):
-            pick = slice(*np.searchsorted(rows, [first, last]).tolist())  # rows ascend
+            pick = slice(*np.searchsorted(rows, [first, last]).tolist())
             for low, high in zip(lows, highs, strict=True):
                 count = (high - low)[pick]
                 left = np.repeat(rows[pick], count)

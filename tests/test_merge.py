@@ -249,7 +249,11 @@ def synthetic(seed: int, n: int, articles: int) -> pd.DataFrame:
 
 @pytest.mark.parametrize("seed, n, articles", [
     (seed, n, articles) for seed in range(6) for n, articles in ((40, 10), (300, 75), (300, 10))])
-def test_clusters_are_those_of_trying_every_matching_pair_best_first(seed, n, articles):
+@pytest.mark.parametrize("chunk", [None, 7])
+def test_clusters_are_those_of_trying_every_matching_pair_best_first(seed, n, articles, chunk,
+                                                                     monkeypatch):
+    if chunk:
+        monkeypatch.setattr("dashboard.merge.PAIR_CHUNK", chunk)
     df = synthetic(seed, n, articles)
     merged = merge_events(df)
     assert merged["cluster_id"].duplicated().sum() > n / 8
