@@ -231,19 +231,17 @@ class Store:
                 if _schema_version(con) == SCHEMA_VERSION:
                     return
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as con:
+        with self._transaction() as con:
             found = _schema_version(con)
             if found not in (None, SCHEMA_VERSION, *UPGRADABLE):
                 raise StoreError(f"{self.path}: database has schema version {found}, this "
                                  f"protestmap writes version {SCHEMA_VERSION}; use a new --db")
-            con.execute("BEGIN TRANSACTION")
             for statement in SCHEMA_SQL:
                 con.execute(statement)
             con.execute("INSERT INTO meta VALUES ('schema_version', ?) ON CONFLICT DO UPDATE "
                         "SET value = excluded.value", [str(SCHEMA_VERSION)])
             if found in UPGRADABLE:
                 _recluster(con)
-            con.execute("COMMIT")
 
     def _create_new(self) -> None:
         """A database with the schema at ``path``, unless one appeared there meanwhile."""
@@ -257,7 +255,7 @@ class Store:
                 con.execute("CHECKPOINT")
             with suppress(FileExistsError):
                 os.link(tmp, self.path)
-        except (OSError, StoreError):
+        except (OSError, StoreError, duckdb.Error):
             return
         finally:
             tmp.unlink(missing_ok=True)

@@ -204,6 +204,24 @@ def test_a_version_1_database_is_upgraded_with_its_clusters(store: Store) -> Non
         assert upgraded.events_frame()["cluster_id"].nunique() == 1
 
 
+def test_a_failed_upgrade_changes_nothing_and_other_databases_still_open(
+        store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    store.add([(article(1), [event(1)])])
+    with duckdb.connect(str(store.path)) as con:
+        con.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+
+    def broken(con: duckdb.DuckDBPyConnection) -> int:
+        raise duckdb.Error("disk full")
+
+    monkeypatch.setattr("dashboard.store._recluster", broken)
+    with pytest.raises(StoreError, match="nothing written.*disk full"):
+        Store(store.path).create_schema()
+    with duckdb.connect(str(store.path)) as con:
+        assert con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == ("1",)
+    with Store(tmp_path / "other.duckdb") as other:
+        assert other.is_empty()
+
+
 def test_versions_change_with_the_data(store: Store) -> None:
     before = store.versions()
     store.add([(article(1), [event(1)])])
