@@ -409,17 +409,16 @@ def test_bad_reviews_are_one_line_errors(twice_reported: Path, args: list[str],
 
 
 def test_ingest_stops_the_early_server_when_the_database_cannot_be_opened(
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    from multiprocessing import forkserver
-
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     from dashboard.errors import StoreError
+    from dashboard.runner import _server_pid
 
     def broken(db: Path | None, *, must_exist: bool = True) -> Store:
-        assert getattr(forkserver._forkserver, "_forkserver_pid", None) is not None
+        assert _server_pid() is not None
         raise StoreError("cannot open")
 
     monkeypatch.setattr(cli, "_store", broken)
     with pytest.raises(StoreError):
-        cli._run_ingest_early([ROOT / "seeds"], None, None, None, None, quiet=True)
-    assert getattr(forkserver._forkserver, "_forkserver_pid", None) is None
+        cli._run_ingest_early([ROOT / "seeds"], tmp_path / "e.duckdb", None, None, None, quiet=True)
+    assert _server_pid() is None
 

@@ -114,7 +114,7 @@ def test_first_updates_come_before_the_first_write(
     updates: list[tuple[int, int]] = []
     original = Store.add_rows
 
-    def add_rows(self: Store, batch: list[tuple[Article, list[runner.Row]]], **kwargs: Any) -> Any:
+    def add_rows(self: Store, batch: list[tuple[Article, list[runner.EventRow]]], **kwargs: Any) -> Any:
         written.append(len(batch))
         return original(self, batch, **kwargs)
 
@@ -170,12 +170,6 @@ def test_workers_send_the_rows_the_store_makes_of_events(monkeypatch: pytest.Mon
                                              for events in two_events(articles)]
 
 
-def server_pid() -> int | None:
-    from multiprocessing import forkserver
-
-    pid: int | None = getattr(forkserver._forkserver, "_forkserver_pid", None)
-    return pid
-
 
 def gone(pid: int) -> bool:
     try:
@@ -192,13 +186,13 @@ def test_the_server_is_started_early_only_for_more_than_a_few_articles(tmp_path:
     manifest.write_text('{"text": "Protest in Almaty."}\n' * (runner.SMALL + 1))
     assert not runner.start_server([folder])
     assert not runner.start_server([folder / "0.txt", tmp_path / "missing"])
-    assert server_pid() is None
+    assert runner._server_pid() is None
     for paths in ([folder, folder / "0.txt"], [manifest]):
         assert runner.start_server(paths)
-        pid = server_pid()
+        pid = runner._server_pid()
         assert pid is not None
         runner.stop_server()
-        assert server_pid() is None and gone(pid)
+        assert runner._server_pid() is None and gone(pid)
 
 
 def test_a_running_server_is_kept_without_walking_the_files_again(
@@ -206,15 +200,15 @@ def test_a_running_server_is_kept_without_walking_the_files_again(
     folder = tmp_path / "articles"
     write_articles(folder, runner.SMALL + 1)
     assert runner.start_server([folder])
-    pid = server_pid()
+    pid = runner._server_pid()
     walked: list[Path] = []
     monkeypatch.setattr(runner, "_files", lambda paths: walked.extend(paths) or iter(()))
     try:
         assert runner.start_server([folder])
-        assert (server_pid(), walked) == (pid, [])
+        assert (runner._server_pid(), walked) == (pid, [])
     finally:
         runner.stop_server()
-    assert server_pid() is None
+    assert runner._server_pid() is None
 
 
 def touch_later(paths: list[Path], than: Path) -> None:
@@ -234,7 +228,7 @@ def test_files_older_than_the_database_are_guessed_stored(tmp_path: Path) -> Non
     touch_later(paths, than=db)
     assert runner.start_server(paths, db)
     runner.stop_server()
-    assert server_pid() is None
+    assert runner._server_pid() is None
 
 
 def test_a_server_started_early_for_nothing_new_is_stopped(
@@ -245,7 +239,7 @@ def test_a_server_started_early_for_nothing_new_is_stopped(
 
     def spied(paths: list[Path], db: Path | None = None) -> bool:
         running = start(paths, db)
-        started.append(server_pid())
+        started.append(runner._server_pid())
         return running
 
     monkeypatch.setattr(runner, "start_server", spied)
@@ -257,4 +251,4 @@ def test_a_server_started_early_for_nothing_new_is_stopped(
         again = runner.ingest([folder], store, workers=2)
     assert (first.added, again.added, again.known) == (runner.SMALL + 3, 0, runner.SMALL + 3)
     assert len(started) == 1 and started[0] is not None
-    assert server_pid() is None and gone(started[0])
+    assert runner._server_pid() is None and gone(started[0])
