@@ -415,7 +415,7 @@ class Store:
         ``merge_reason`` empty).
         """
         with self._connect(read_only=True) as con:
-            return _read_events(con, EVENT_COLUMNS)
+            return _read_events(con)
 
     def articles_frame(self, *, with_text: bool = False) -> pd.DataFrame:
         """One row per article (the text itself only when asked for)."""
@@ -565,9 +565,9 @@ def check_review(field: str, value: str | None) -> str:
     return str(int(text)) if field in COUNT_FIELDS and text else text
 
 
-def _read_events(con: duckdb.DuckDBPyConnection, columns: Sequence[str]) -> pd.DataFrame:
-    """The events' ``columns`` with article columns and clusters, reviews applied."""
-    cols = ", ".join(f"e.{c}" for c in columns)
+def _read_events(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Every event column with article columns and clusters, reviews applied."""
+    cols = ", ".join(f"e.{c}" for c in EVENT_COLUMNS)
     df = con.execute(
         f"SELECT {cols}, a.published, a.title, coalesce(c.cluster_id, e.event_id) AS cluster_id, "
         "coalesce(c.merge_reason, '') AS merge_reason FROM events e "

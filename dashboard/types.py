@@ -164,7 +164,6 @@ EVENT_COLUMNS: tuple[str, ...] = (
 """Column order of the events table and of every export."""
 
 
-
 EventRow = tuple[Any, ...]
 """The values of ``Event.to_row()``: ``EVENT_COLUMNS`` less ``event_id``, in that order
 (cheaper to send between processes than an ``Event``)."""

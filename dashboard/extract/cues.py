@@ -19,7 +19,6 @@ import spacy_lookups_data
 from spacy.attrs import NORM
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
-from spacy.tokenizer import Tokenizer
 from spacy.tokens import Doc, Span, SpanGroup
 
 from dashboard.extract.diskcache import cached, fingerprint
@@ -113,7 +112,7 @@ class MorphLemmas(Mapping[str, str]):
 
     def lemma_of(self, word: str) -> str:
         """The word's lemma: its normal form, else the word's own (no letters)."""
-        return self.get(word) or self.get(word.lower(), word)
+        return self.get(word, word)
 
     def forms(self, word: str) -> set[str]:
         """Every inflected form of ``word`` (lowercased)."""
@@ -151,11 +150,11 @@ def lemmatize_lexemes(nlp: Language) -> None:
     and of every form it meets later (a lexeme attribute getter, run once per new form):
     each token's norm_ is then its lemma with no work per doc.
 
-    The tokenizer's exceptions lose their own norms ("n't" -> "not") so that every
-    token reads its lexeme's (reloading them costs up to 0.1 s: ``pipeline.blank``
-    builds the tokenizer without them).
+    ``nlp``'s tokenizer exceptions must carry no norms of their own ("n't" -> "not"),
+    so that every token reads its lexeme's: ``pipeline.blank`` builds it so.
 
-    >>> nlp = spacy.blank("de")
+    >>> from dashboard.extract.pipeline import blank
+    >>> nlp = blank("de")
     >>> lemmatize_lexemes(nlp)
     >>> [t.norm_ for t in nlp.make_doc("Häuser brannten z.B. nicht")]
     ['haus', 'brennen', 'z.b.', 'nicht']
@@ -168,9 +167,6 @@ def lemmatize_lexemes(nlp: Language) -> None:
     vocab = nlp.vocab
     getters = vocab.lex_attr_getters  # type: ignore[attr-defined]  # (not in spaCy's stub)
     vocab.lex_attr_getters = {**getters, NORM: norm}  # type: ignore[attr-defined]
-    tokenizer = nlp.tokenizer
-    if isinstance(tokenizer, Tokenizer) and any(NORM in t for tokens in tokenizer.rules.values() for t in tokens):
-        tokenizer.rules = without_norms(tokenizer.rules)
     for lexeme in vocab:
         lexeme.norm_ = norm(lexeme.orth_)
 

@@ -18,6 +18,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from dashboard.extract.cues import cues, doc_text, publish
+from dashboard.extract.prefilter import whole_word
 from dashboard.types import Place
 
 HOME = "KZ"
@@ -63,10 +64,6 @@ def place_automaton() -> ahocorasick.Automaton:
     return automaton
 
 
-def _standalone(text: str, start: int, end: int) -> bool:
-    return (start == 0 or not text[start - 1].isalnum()) and (end == len(text) or not text[end].isalnum())
-
-
 class PlaceTagger:
     """Reads the doc's text, its tokens and the cue index ("name:*", people named after
     places); writes doc.spans["places"], labelled with the surface form.
@@ -83,7 +80,7 @@ class PlaceTagger:
         found = []
         for last, length in self.automaton.iter(text):
             start, end = last - length + 1, last + 1
-            if _standalone(text, start, end):
+            if whole_word(text, start, end):
                 span = doc.char_span(start, end, label=text[start:end])
                 if span is not None:
                     found.append(span)

@@ -183,11 +183,6 @@ class Prefilter:
                               Path(__file__).read_bytes())
             self.automaton = cached(f"prefilter-{lexicon.language}", key, build)
 
-    def hits(self, text: str) -> list[int]:
-        """Start offsets of word hits (short forms must stand as whole words)."""
-        low = text.lower()
-        return [end - length + 1 for end, length in self.automaton.iter(low) if _word_hit(low, end, length)]
-
     def select(self, text: str, sentences: list[Sentence]) -> list[Sentence]:
         """The sentences of ``text`` that contain at least one hit (one starting at or after
         the sentence's start and before the next sentence's); each sentence is scanned up
@@ -213,6 +208,13 @@ class Prefilter:
 def _word_hit(low: str, end: int, length: int) -> bool:
     """Whether the key of ``length`` characters ending at ``end`` counts as a hit: a long
     form anywhere, a short one only as a whole word."""
-    start = end - length + 1
-    return length >= SHORT_FORM or (
-        (start == 0 or not low[start - 1].isalnum()) and (end + 1 == len(low) or not low[end + 1].isalnum()))
+    return length >= SHORT_FORM or whole_word(low, end - length + 1, end + 1)
+
+
+def whole_word(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` stands as a whole word (no letter or digit touches it).
+
+    >>> whole_word("in Almaty.", 3, 9), whole_word("Almatyer", 0, 6)
+    (True, False)
+    """
+    return (start == 0 or not text[start - 1].isalnum()) and (end == len(text) or not text[end].isalnum())
