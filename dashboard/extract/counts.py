@@ -18,10 +18,10 @@ from functools import lru_cache
 import numpy
 from spacy.attrs import IS_PUNCT, ORTH
 from spacy.language import Language
-from spacy.tokens import Doc, Span
+from spacy.tokens import Doc
 from text_to_num import text2num
 
-from dashboard.extract.cues import cues, doc_text, publish, spans_of
+from dashboard.extract.cues import cues, doc_text, spans_of
 from dashboard.extract.lexicon import Lexicon, load_lexicon
 from dashboard.types import Count, Measure, Qualifier
 
@@ -328,8 +328,8 @@ class Stretches:
 
 class CountTagger:
     """Reads the cue index (qual, noun, cue, person, vague, notcount) and doc.spans["dates"];
-    writes doc.spans["counts"], each labelled with its measure, and for each the
-    Count (whose text is the span) and the group counted, read with :func:`count_rows`."""
+    writes each count's measure, Count (with the words it came from) and the group
+    counted, in text order, read with :func:`count_rows`."""
 
     def __init__(self, lexicon: Lexicon) -> None:
         self.lexicon = lexicon
@@ -338,19 +338,19 @@ class CountTagger:
     def __call__(self, doc: Doc) -> Doc:
         blocked = {i for s in spans_of(doc, "dates") for i in range(s.start, s.end)}
         numbers = find_numbers(doc, self.lexicon, blocked, self.number_words)
-        spans: list[Span] = []
         rows: list[tuple[Measure, Count, str]] = []
+        starts: list[int] = []
         if numbers:
             around = Stretches(doc, numbers)
             text = doc_text(doc)
             found = sorted(filter(None, (self._count(doc, num, around) for num in numbers)),
                            key=lambda found: found[0])
             for start, end, measure, value, qualifier, group in found:
-                span = Span(doc, start, end, label=measure)
-                spans.append(span)
-                rows.append((measure, Count(value, qualifier, text[span.start_char:span.end_char]), group))
-        publish(doc, "counts", spans)
-        doc.user_data[COUNTS] = (rows, [span.start for span in spans])
+                last = doc[end - 1]
+                words = text[doc[start].idx:last.idx + len(last)]
+                rows.append((measure, Count(value, qualifier, words), group))
+                starts.append(start)
+        doc.user_data[COUNTS] = (rows, starts)
         return doc
 
     def _count(self, doc: Doc, num: NumberSpan, around: Stretches

@@ -6,7 +6,7 @@
 - ``protestmap_cues``      lexicon phrases -> the cue index (``cues(doc, group)``)   (cues.py)
 - ``protestmap_triggers``  cues + German compounds -> doc.spans["triggers"]       (triggers.py)
 - ``protestmap_dates``     one lexicon-built regex -> doc.spans["dates"]          (dates.py)
-- ``protestmap_counts``    numbers + nouns + cues -> doc.spans["counts"]          (counts.py)
+- ``protestmap_counts``    numbers + nouns + cues -> count rows (``count_rows``)  (counts.py)
 - ``protestmap_places``    gazetteer surface forms -> doc.spans["places"]         (places.py)
 
 A chunk of letters only is never searched for prefixes, suffixes or infixes,
