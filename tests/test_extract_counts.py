@@ -59,6 +59,11 @@ def counts(lang: str, text: str) -> list[tuple[str, int, str]]:
         # ... unless what happened to them is all the sentence says
         ("ru", "Около двухсот родственников задержаны.", [("arrests", 200, "about")]),
         ("en", "About 200 relatives were detained.", [("arrests", 200, "about")]),
+        # ... or when what happened to them is said with its own verb, whatever follows
+        ("en", "About 200 relatives were detained after they gathered outside the akimat.",
+         [("arrests", 200, "about")]),
+        ("de", "Rund 200 Verwandte wurden festgenommen, nachdem sie sich vor der Wache versammelt hatten.",
+         [("arrests", 200, "about")]),
         # traps: channel names, years, dates, times, populations, prices are not counts
         ("de", "Das berichtete der Staatssender Khabar 24 am Freitagmorgen.", []),
         ("de", "Im Dezember 2011 schossen Polizisten auf Ölarbeiter.", []),

@@ -30,8 +30,8 @@ GROUP = re.compile(r"^\d{3}$")
 LOOKAHEAD = 4
 LOOKBACK = 5
 COMPLEMENT = 3
-"""Tokens after a relational person noun ("relatives of detained protesters") that name
-whom the people counted relate to."""
+"""Lead-in words ("of those") looked past after a relational person noun for the word
+naming whom the people counted relate to."""
 MIN_BARE_CROWD = 50
 """A crowd noun with no gathering word counts as a crowd only from this size on."""
 MIN_CROWD = 2
@@ -259,28 +259,27 @@ def _cue_after(punct: list[bool], window: range, cue_spans: list[tuple[str, int,
     return None
 
 
-def _without_complement(after: int, noun: tuple[str, int, int] | None,
+def _without_complement(at: int, noun: tuple[str, int, int] | None,
                         measure_cues: list[tuple[str, int, int]]
                         ) -> tuple[tuple[str, int, int] | None, list[tuple[str, int, int]]]:
     """The noun and cues left once the complement of a relational person noun is set
-    aside: the first casualty or arrest word at most COMPLEMENT tokens after it names whom the
-    people counted relate to ("около ста родственников задержанных" = a hundred relatives
-    of detainees), so it is set aside when another measure cue is left to read
-    ("... собрались"); alone it stands ("About 200 relatives were detained").
+    aside: a casualty or arrest word starting at ``at``, right after the noun and its
+    lead-in words, names whom the people counted relate to ("около ста родственников
+    задержанных" = a hundred relatives of detainees, "relatives of those killed"), so it
+    is set aside when another measure cue is left to read ("... собрались"); alone it
+    stands ("Около двухсот родственников задержаны").
 
     >>> _without_complement(4, ("arrests", 4, 5), [("crowd_size", 0, 1), ("arrests", 4, 5)])
     (None, [('crowd_size', 0, 1)])
-    >>> _without_complement(3, None, [("arrests", 4, 5)])
-    (None, [('arrests', 4, 5)])
+    >>> _without_complement(3, None, [("crowd_size", 0, 1), ("arrests", 4, 5)])
+    (None, [('crowd_size', 0, 1), ('arrests', 4, 5)])
     """
-    near = [s for m, s, _ in (*measure_cues, *([noun] if noun else ()))
-            if after <= s < after + COMPLEMENT and m != "crowd_size"]
-    if not near:
+    if not any(s == at and m != "crowd_size" for m, s, _ in (*measure_cues, *([noun] if noun else ()))):
         return noun, measure_cues
-    kept = [c for c in measure_cues if c[1] != min(near)]
+    kept = [c for c in measure_cues if c[1] != at]
     if not kept:
         return noun, measure_cues
-    return (None if noun and noun[1] == min(near) else noun), kept
+    return (None if noun and noun[1] == at else noun), kept
 
 
 def _first_in(items: list[tuple[str, int, int]], starts: list[int], window: range) -> tuple[str, int, int] | None:
@@ -369,7 +368,8 @@ class CountTagger:
         relational = False
         if person and person[1] in around.relational:
             relational = True
-            noun, measure_cues = _without_complement(person[2], noun, measure_cues)
+            noun, measure_cues = _without_complement(self._past_leads(doc, person[2], hi), noun,
+                                                     measure_cues)
         group = person[0] if person else "all"
         if noun and noun[0] != "crowd_size" and (person is None or noun[1] <= person[1]):
             measure: str | None = noun[0]
@@ -393,6 +393,14 @@ class CountTagger:
             qualifier = "vague"
         end = (noun or person or (None, 0, num.end))[2]
         return qstart, end, measure, num.value, _as_qualifier(qualifier), group  # type: ignore[return-value]
+
+    def _past_leads(self, doc: Doc, after: int, hi: int) -> int:
+        """The first token from ``after`` on that is not a lead-in word ("of", "von";
+        at most ``COMPLEMENT`` of them)."""
+        at = after
+        while at < min(after + COMPLEMENT, hi) and doc[at].lower_ in self.lexicon.complement_leads:
+            at += 1
+        return at
 
     def _scale_word(self, doc: Doc, num: NumberSpan) -> bool:
         """Whether the number is one scale word ("тысячи", "hundreds"): vague alone, a

@@ -50,6 +50,9 @@ class Lexicon:
     relational_nouns: tuple[str, ...]
     """Person nouns that name people by their tie to others ("relatives of detainees"):
     the words right after them name those others, not what happened to the people counted."""
+    complement_leads: frozenset[str]
+    """Words that may stand between a relational noun and the word naming those others
+    ("relatives *of those* killed"; Russian needs none: "родственников задержанных")."""
     qualifiers: Phrases
     number_words: dict[str, float]
     number_word_pattern: re.Pattern[str]
@@ -130,6 +133,7 @@ def load_lexicon(language: str) -> Lexicon:
         measure_cues=_split_measures(raw["measures"], "cues"),
         person_nouns=_phrases(raw["person_nouns"]),
         relational_nouns=tuple(str(p) for p in raw.get("relational_nouns") or ()),
+        complement_leads=frozenset(str(w).lower() for w in raw.get("complement_leads") or ()),
         qualifiers=_phrases(raw["qualifiers"]),
         number_words={str(k).lower(): float(v) for k, v in raw["number_words"].items()},
         number_word_pattern=re.compile(raw["number_word_pattern"]),
