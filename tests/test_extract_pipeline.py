@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import spacy
 from spacy.tokenizer import Tokenizer
 
 from dashboard.extract.pipeline import build_pipeline
@@ -28,9 +29,9 @@ def test_letters_only_chunks_are_never_split(lang: str) -> None:
     import spacy_lookups_data
 
     from dashboard.extract.lemmas import lookup_table
-    from dashboard.extract.pipeline import LettersAnswer, blank
+    from dashboard.extract.pipeline import LettersAnswer
 
-    tokenizer = blank(lang).tokenizer
+    tokenizer = spacy.blank(lang).tokenizer
     assert isinstance(tokenizer, Tokenizer)
     letters = [chr(c) for c in range(0, 0x110000, 5) if chr(c).isalpha()]
     table = lookup_table(Path(spacy_lookups_data.__file__).parent / "data" / f"{lang}_lemma_lookup.json.gz")
@@ -45,9 +46,7 @@ def test_letters_only_chunks_are_never_split(lang: str) -> None:
 @pytest.mark.parametrize("lang", ["de", "en", "ru"])
 def test_tokens_as_spacy_gives_them(lang: str) -> None:
     text = "Am 5. Jan. zogen 3.000 Menschen (laut «Khabar 24») zum Akimat, u.a. Studierende; it's 20°C—Kasachstan's “Platz”! Митинг-шествие, 1/2 км. Quelle: https://tengrinews.kz/news/1.html, www.akorda.kz"
-    from dashboard.extract.pipeline import blank
-
     ours = [t.text for t in build_pipeline(lang).make_doc(text)]
-    assert ours == [t.text for t in blank(lang).make_doc(text)]
+    assert ours == [t.text for t in spacy.blank(lang).make_doc(text)]
     tokenizer = build_pipeline(lang).tokenizer
     assert isinstance(tokenizer, Tokenizer) and tokenizer.to_bytes()

@@ -35,6 +35,7 @@ from spacy.attrs import IS_PUNCT, IS_SPACE, LANG, LIKE_NUM, LOWER, NORM
 from spacy.lang.lex_attrs import get_lang
 from spacy.language import Language
 from spacy.tokenizer import Tokenizer
+from spacy.util import compile_infix_regex, compile_prefix_regex, compile_suffix_regex
 
 from dashboard.extract import counts, cues, dates, places, triggers  # noqa: F401  (registers factories)
 from dashboard.extract.lexicon import load_lexicon
@@ -113,26 +114,37 @@ class LettersAnswer:
         return self.rule.__self__  # type: ignore[attr-defined]  # (a bound method of a pattern)
 
 
-def answer_letters(nlp: Language) -> None:
-    """Wrap the tokenizer's prefix, suffix and infix rules and its URL match in
-    :class:`LettersAnswer` (every URL the pattern matches has a dot in its host name
-    or IP address; 1.3 us for each new word form)."""
-    tokenizer = nlp.tokenizer
-    if not isinstance(tokenizer, Tokenizer):
-        return
-    if tokenizer.prefix_search is not None:
-        tokenizer.prefix_search = LettersAnswer(tokenizer.prefix_search, None)
-    if tokenizer.suffix_search is not None:
-        tokenizer.suffix_search = LettersAnswer(tokenizer.suffix_search, None)
-    if tokenizer.infix_finditer is not None:
-        tokenizer.infix_finditer = LettersAnswer(tokenizer.infix_finditer, ())
-    if tokenizer.url_match is not None:
-        tokenizer.url_match = LettersAnswer(tokenizer.url_match, None)
+def _letters_answer(rule: Callable[[str], Any] | None, letters: Any) -> LettersAnswer | None:
+    return None if rule is None else LettersAnswer(rule, letters)
+
+
+def letters_tokenizer(nlp: Language) -> Tokenizer:
+    """spaCy's tokenizer for the language of ``nlp`` (as its ``create_tokenizer`` builds it),
+    its prefix, suffix and infix rules and its URL match wrapped in :class:`LettersAnswer`
+    (every URL the pattern matches has a dot in its host name or IP address; 1.3 us
+    for each new word form). They are passed to the constructor: each of spaCy's rule
+    setters would load all special cases again (20 ms a language).
+
+    >>> tokenizer = letters_tokenizer(spacy.blank("de"))
+    >>> isinstance(tokenizer.suffix_search, LettersAnswer), [t.text for t in tokenizer("Almaty, 5.")]
+    (True, ['Almaty', ',', '5.'])
+    """
+    defaults = nlp.Defaults
+    prefixes, suffixes, infixes = defaults.prefixes, defaults.suffixes, defaults.infixes
+    return Tokenizer(
+        nlp.vocab,
+        rules=defaults.tokenizer_exceptions,
+        prefix_search=_letters_answer(compile_prefix_regex(prefixes).search if prefixes else None, None),
+        suffix_search=_letters_answer(compile_suffix_regex(suffixes).search if suffixes else None, None),
+        infix_finditer=_letters_answer(compile_infix_regex(infixes).finditer if infixes else None, ()),
+        token_match=defaults.token_match,
+        url_match=_letters_answer(defaults.url_match, None),
+    )
 
 
 def blank(lang: str) -> Language:
-    """``spacy.blank(lang)``, its tokenizer exceptions without norms of their own
-    (``cues.without_norms``: each token's norm is its lexeme's lemma).
+    """``spacy.blank(lang)`` with :func:`letters_tokenizer`, its tokenizer exceptions without
+    norms of their own (``cues.without_norms``: each token's norm is its lexeme's lemma).
 
     >>> nlp = blank("en")
     >>> nlp.lang, [t.norm_ for t in nlp.make_doc("y'all")]
@@ -141,7 +153,7 @@ def blank(lang: str) -> Language:
     base = spacy.util.get_lang_class(lang)
     exceptions = cues.without_norms(base.Defaults.tokenizer_exceptions)
     defaults = type("Defaults", (base.Defaults,), {"tokenizer_exceptions": exceptions})
-    return type(base.__name__, (base,), {"Defaults": defaults})()
+    return type(base.__name__, (base,), {"Defaults": defaults})(create_tokenizer=letters_tokenizer)
 
 
 @cache
@@ -156,7 +168,6 @@ def build_pipeline(lang: str) -> Language:
     keep_getters(nlp)
     cues.lemmatize_lexemes(nlp)
     number_words_as_sets(nlp)
-    answer_letters(nlp)
     nlp.add_pipe("sentencizer")
     for name in RULE_COMPONENTS:
         nlp.add_pipe(name)
