@@ -49,7 +49,8 @@ class Lexicon:
     person_nouns: Phrases
     relational_nouns: tuple[str, ...]
     """Person nouns that name people by their tie to others ("relatives of detainees"):
-    the words right after them name those others, not what happened to the people counted."""
+    the words right after them name those others, not what happened to the people counted.
+    The loader adds them to the "all" group of ``person_nouns``."""
     complement_leads: frozenset[str]
     """Words that may stand between a relational noun and the word naming those others
     ("relatives *of those* killed"; Russian needs none: "родственников задержанных")."""
@@ -117,6 +118,17 @@ def _split_measures(raw: dict[str, Any], part: str) -> Phrases:
     return {m: tuple(str(p) for p in spec.get(part, ())) for m, spec in raw.items()}
 
 
+def _person_nouns(raw: Any, relational: tuple[str, ...]) -> Phrases:
+    """The person noun table, the relational nouns added to its "all" group.
+
+    >>> _person_nouns({"all": ["people"], "civilians": ["child"]}, ("relative",))
+    {'all': ('people', 'relative'), 'civilians': ('child',)}
+    """
+    table = _phrases(raw)
+    table["all"] = tuple(dict.fromkeys((*table.get("all", ()), *relational)))
+    return table
+
+
 @cache
 def load_lexicon(language: str) -> Lexicon:
     """Read and check ``lexicon/<language>.yaml``; raises ProtestmapError if absent."""
@@ -125,14 +137,15 @@ def load_lexicon(language: str) -> Lexicon:
         raise ProtestmapError(f"{path}: no extraction lexicon for language {language!r}")
     raw = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
     d = raw["dates"]
+    relational = tuple(str(p) for p in raw.get("relational_nouns") or ())
     return Lexicon(
         language=language,
         triggers=_phrases(raw["triggers"]),
         compound_heads=_phrases(raw.get("compound_heads")),
         measure_nouns=_split_measures(raw["measures"], "nouns"),
         measure_cues=_split_measures(raw["measures"], "cues"),
-        person_nouns=_phrases(raw["person_nouns"]),
-        relational_nouns=tuple(str(p) for p in raw.get("relational_nouns") or ()),
+        person_nouns=_person_nouns(raw["person_nouns"], relational),
+        relational_nouns=relational,
         complement_leads=frozenset(str(w).lower() for w in raw.get("complement_leads") or ()),
         qualifiers=_phrases(raw["qualifiers"]),
         number_words={str(k).lower(): float(v) for k, v in raw["number_words"].items()},
