@@ -12,6 +12,10 @@ two days, a numbered line appended), then
 * runs ``dashboard.runner.ingest`` from a fresh interpreter (no command-line start-up)
   for each ``--workers`` value, timing the first extracted batch as well;
 * times spaCy's bare tokenizer (``spacy.blank(lang).make_doc``) on the same texts;
+* times a small statistical spaCy pipeline (``bench/statistical.py``: en_core_web_sm's
+  architecture, untrained) on 20,000 words of them, one core: the ingest's target,
+  200,000 words/s, was set at about 30 times what such a pipeline manages, and this
+  yardstick moves with the machine's speed as the ingest does;
 * with ``--against REV``, runs the ``protestmap ingest`` of git revision REV (its
   ``dashboard`` and ``gazetteer`` from ``git archive``, same interpreter and packages)
   on the same corpus, alternating with this tree's, so that a change is measured
@@ -57,6 +61,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from statistical import statistical_words_per_second
 
 from dashboard.frontmatter import split_front_matter
 from dashboard.ingest import detect_language
@@ -318,6 +324,7 @@ class Size:
     cli: list[Run]
     runner: dict[int, list[Run]]
     tokenizer: float
+    statistical: float
     against: list[Run]
 
 
@@ -335,11 +342,12 @@ def measure(n: int, rounds: int, workers: list[int], new_words: float, against: 
         runner = {w: [in_process_run(corpus, Path(tmp) / f"w{w}-{i}.duckdb", w)
                       for i in range(rounds)] for w in workers}
         baseline = max(tokenizer_words_per_second(texts) for _ in range(rounds))
+        yardstick = max(statistical_words_per_second(texts) for _ in range(rounds))
     return Size(n, sum(len(t.split()) for _, t in texts),
                 len({w for _, t in texts for w in t.split()}),
                 sum(len(t.encode()) for _, t in texts) / 1e6,
                 dict(sorted(Counter(lang for lang, _ in texts).items())), cli, runner, baseline,
-                other)
+                yardstick, other)
 
 
 def report(size: Size, rounds: int, against: str = "") -> None:
@@ -357,6 +365,9 @@ def report(size: Size, rounds: int, against: str = "") -> None:
               f"reclustering after the last write {top.recluster:.2f} s, so "
               f"{size.words / (top.seconds - top.recluster):,.0f} words/s up to the last write")
     print(f"  spaCy bare tokenizer (make_doc), one core: {size.tokenizer:,.0f} words/s")
+    print(f"  small statistical spaCy pipeline (en_core_web_sm's architecture, untrained), one "
+          f"core: {size.statistical:,.0f} words/s; protestmap ingest is "
+          f"{size.words / best(size.cli).seconds / size.statistical:.1f}x that")
     if size.against:
         ratio = best(size.against).seconds / best(size.cli).seconds
         print(f"  protestmap ingest of {against}, alternating with this tree's (best of {rounds}): "
