@@ -13,7 +13,7 @@ two days, a numbered line appended), then
   for each ``--workers`` value, timing the first extracted batch as well;
 * times spaCy's bare tokenizer (``spacy.blank(lang).make_doc``) on the same texts;
 * times a small statistical spaCy pipeline (``bench/statistical.py``: en_core_web_sm's
-  architecture, untrained) on 20,000 words of them, one core: the ingest's target,
+  components, untrained) on 20,000 words of them, one core: the ingest's target,
   200,000 words/s, was set at about 30 times what such a pipeline manages, and this
   yardstick moves with the machine's speed as the ingest does;
 * with ``--against REV``, runs the ``protestmap ingest`` of git revision REV (its
@@ -365,7 +365,7 @@ def report(size: Size, rounds: int, against: str = "") -> None:
               f"reclustering after the last write {top.recluster:.2f} s, so "
               f"{size.words / (top.seconds - top.recluster):,.0f} words/s up to the last write")
     print(f"  spaCy bare tokenizer (make_doc), one core: {size.tokenizer:,.0f} words/s")
-    print(f"  small statistical spaCy pipeline (en_core_web_sm's architecture, untrained), one "
+    print(f"  small statistical spaCy pipeline (en_core_web_sm's components, untrained), one "
           f"core: {size.statistical:,.0f} words/s; protestmap ingest is "
           f"{size.words / best(size.cli).seconds / size.statistical:.1f}x that")
     if size.against:
