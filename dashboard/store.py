@@ -577,15 +577,16 @@ def _read_events(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return _apply_reviews(_typed(df), _latest_reviews(con))
 
 
-def _merge_input(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """The events' ``MERGE_COLUMNS``, reviews applied, typed as :func:`_read_events` types them.
+def _merge_input(con: duckdb.DuckDBPyConnection, reviews: pd.DataFrame) -> pd.DataFrame:
+    """The events' ``MERGE_COLUMNS``, ``reviews`` (:func:`_latest_reviews`) applied, typed as
+    :func:`_read_events` types them.
 
     Rows come in stored order (merging does not depend on it), through Arrow, which costs a
     fifth of DuckDB's own DataFrame conversion.
     """
     cols = ", ".join(f"{c}::TIMESTAMP AS {c}" if c in DATE_COLUMNS else c for c in MERGE_COLUMNS)
     df = con.sql(f"SELECT {cols} FROM events").to_arrow_table().to_pandas()
-    return _apply_reviews(_typed(df), _latest_reviews(con))
+    return _apply_reviews(_typed(df), reviews)
 
 
 def _latest_reviews(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
@@ -599,10 +600,8 @@ def _latest_reviews(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 def _recluster(con: duckdb.DuckDBPyConnection) -> int:
     """Replace the ``clusters`` table by a fresh :func:`merge_events` of every event."""
-    df = _merge_input(con)
-    reviews = con.execute("SELECT event_id, field, value FROM review WHERE field = ? "
-                          "ORDER BY created_at, review_id", [REVIEW_FIELD]).df()
-    merged = merge_events(with_cluster_reviews(df, reviews))
+    reviews = _latest_reviews(con)
+    merged = merge_events(with_cluster_reviews(_merge_input(con, reviews), reviews))
     rows = pa.Table.from_pandas(merged[["event_id", "cluster_id", "merge_reason"]],
                                 schema=CLUSTER_SCHEMA, preserve_index=False)
     con.execute("DELETE FROM clusters")
